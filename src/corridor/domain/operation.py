@@ -71,12 +71,17 @@ class RecordKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ReferenceProblem:
-    """A reference that does not resolve: the record (by list and position), its field, why."""
+    """A reference that does not resolve: the record (by list and position), its field, why.
+
+    ``target`` is the household id the problem is about, so that a reader can leave out problems
+    that only follow from a row it could not read.
+    """
 
     record: RecordKind
     index: int
     field: str
     message: str
+    target: str
 
 
 def reference_problems(operation: Operation, households: Sequence[Household],
@@ -88,35 +93,41 @@ def reference_problems(operation: Operation, households: Sequence[Household],
     for index, household in enumerate(households):
         if household.household_id in household_ids:
             yield ReferenceProblem(RecordKind.HOUSEHOLD, index, "household_id",
-                                   f"household {household.household_id} is listed twice")
+                                   f"household {household.household_id} is listed twice",
+                                   household.household_id)
         household_ids.add(household.household_id)
     members: set[str] = set()
     for index, household in enumerate(households):
         if household.assembly_point not in assembly_points:
             yield ReferenceProblem(RecordKind.HOUSEHOLD, index, "assembly_point",
                                    f"{household.assembly_point!r} is not an assembly point of "
-                                   "the operation")
+                                   "the operation", household.household_id)
         preference = household.destination_preference
         if preference is not None and preference not in destinations:
             yield ReferenceProblem(RecordKind.HOUSEHOLD, index, "destination_preference",
-                                   f"{preference!r} is not a destination of the agreement")
+                                   f"{preference!r} is not a destination of the agreement",
+                                   household.household_id)
         if household.linked_to is not None and household.linked_to not in household_ids:
             yield ReferenceProblem(RecordKind.HOUSEHOLD, index, "linked_to",
-                                   f"household {household.linked_to} does not exist")
+                                   f"household {household.linked_to} does not exist",
+                                   household.linked_to)
     person_ids: set[str] = set()
     for index, person in enumerate(persons):
         if person.person_id in person_ids:
             yield ReferenceProblem(RecordKind.PERSON, index, "person_id",
-                                   f"person {person.person_id} is listed twice")
+                                   f"person {person.person_id} is listed twice",
+                                   person.household_id)
         person_ids.add(person.person_id)
         if person.household_id not in household_ids:
             yield ReferenceProblem(RecordKind.PERSON, index, "household_id",
-                                   f"household {person.household_id} does not exist")
+                                   f"household {person.household_id} does not exist",
+                                   person.household_id)
         members.add(person.household_id)
     for index, household in enumerate(households):
         if household.household_id not in members:
             yield ReferenceProblem(RecordKind.HOUSEHOLD, index, "household_id",
-                                   f"household {household.household_id} has no members")
+                                   f"household {household.household_id} has no members",
+                                   household.household_id)
 
 
 @dataclass(frozen=True, slots=True)

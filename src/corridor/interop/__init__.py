@@ -1,0 +1,1 @@
+"""Files in and out: scenario folders, and later forms and exports."""
