@@ -93,7 +93,9 @@ def operation(**changes: Any) -> Operation:
 
 def household(household_id: str = "H1", **changes: Any) -> Household:
     """A household gathering at the first assembly point, preferring Jarablus."""
-    return Household(household_id, "ap-1", **{"destination_preference": "jarablus", **changes})
+    fields: dict[str, Any] = {"assembly_point": "ap-1", "destination_preference": "jarablus"}
+    fields.update(changes)
+    return Household(household_id, **fields)
 
 
 def person(person_id: str = "P1", household_id: str = "H1", **changes: Any) -> Person:

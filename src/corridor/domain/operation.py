@@ -84,11 +84,14 @@ class ReferenceProblem:
     target: str
 
 
-def reference_problems(operation: Operation, households: Sequence[Household],
+def reference_problems(operation: Operation | None, households: Sequence[Household],
                        persons: Sequence[Person]) -> Iterator[ReferenceProblem]:
-    """Every id used twice and every reference that does not resolve, in list order."""
-    assembly_points = {site.site_id for site in operation.assembly_points}
-    destinations = set(operation.agreement.destinations)
+    """Every id used twice and every reference that does not resolve, in list order.
+
+    Without an operation (it could not be read), references to sites are not checked.
+    """
+    assembly_points = {site.site_id for site in operation.assembly_points} if operation else None
+    destinations = set(operation.agreement.destinations) if operation else None
     household_ids: set[str] = set()
     for index, household in enumerate(households):
         if household.household_id in household_ids:
@@ -98,12 +101,12 @@ def reference_problems(operation: Operation, households: Sequence[Household],
         household_ids.add(household.household_id)
     members: set[str] = set()
     for index, household in enumerate(households):
-        if household.assembly_point not in assembly_points:
+        if assembly_points is not None and household.assembly_point not in assembly_points:
             yield ReferenceProblem(RecordKind.HOUSEHOLD, index, "assembly_point",
                                    f"{household.assembly_point!r} is not an assembly point of "
                                    "the operation", household.household_id)
         preference = household.destination_preference
-        if preference is not None and preference not in destinations:
+        if destinations is not None and preference is not None and preference not in destinations:
             yield ReferenceProblem(RecordKind.HOUSEHOLD, index, "destination_preference",
                                    f"{preference!r} is not a destination of the agreement",
                                    household.household_id)

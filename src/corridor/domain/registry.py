@@ -102,6 +102,8 @@ class Person:
         require(_valid_id(self.household_id), f"household id {self.household_id!r} must be 1 to "
                 "64 characters with no comma or surrounding spaces", "household_id")
         require(bool(self.name.strip()), "a person needs a name", "name")
+        require(self.name == self.name.strip(), f"name {self.name!r} has spaces around it",
+                "name")
         require(self.birth_year is not None or self.age is not None,
                 "give the birth year or the age", "age")
         if self.birth_year is not None:

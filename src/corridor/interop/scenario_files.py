@@ -86,7 +86,7 @@ def _enum_parser(kind: type[StrEnum]) -> Callable[[str], Any]:
         try:
             return known[text]
         except KeyError:
-            raise ValueError(f"{text!r} is not one of {choices}") from None
+            raise ValueError(f'"{text}" is not one of {choices}') from None
 
     return parse
 
@@ -95,7 +95,7 @@ def _whole_number(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
+        raise ValueError(f'"{text}" is not a whole number') from None
 
 
 _TRUE = {"true", "yes", "1"}
@@ -108,7 +108,7 @@ def _yes_no(text: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ValueError(f"{text!r} is not true or false")
+    raise ValueError(f'"{text}" is not true or false')
 
 
 _VULNERABILITIES = {member.value: member for member in Vulnerability}
@@ -118,7 +118,8 @@ def _vulnerabilities(text: str) -> frozenset[Vulnerability]:
     codes = [code.strip() for code in text.split(VULNERABILITY_SEPARATOR) if code.strip()]
     unknown = [code for code in codes if code not in _VULNERABILITIES]
     if unknown:
-        raise ValueError(f"{', '.join(map(repr, unknown))} is not a vulnerability; use "
+        listed = ", ".join(f'"{code}"' for code in unknown)
+        raise ValueError(f"{listed} is not a vulnerability; use "
                          f"{', '.join(_VULNERABILITIES)} separated by {VULNERABILITY_SEPARATOR}")
     return frozenset(_VULNERABILITIES[code] for code in codes)
 
@@ -434,7 +435,7 @@ def load_scenario(folder: Path, progress: Progress = _no_progress) -> Scenario:
     except _TooManyProblems:
         problems.append(Problem(problems[-1].file, None, None,
                                 f"reading stopped after {MAX_PROBLEMS} problems"))
-    if operation is None or households is None or persons is None:
+    if households is None or persons is None:
         raise ScenarioRejected(problems)
     # A reference to a row that could not be read is a consequence, not a problem of its own.
     unread = households.unread_households | persons.unread_households
@@ -448,7 +449,7 @@ def load_scenario(folder: Path, progress: Progress = _no_progress) -> Scenario:
                                 reference.message))
         if len(problems) >= MAX_PROBLEMS:
             break
-    if problems:
+    if problems or operation is None:
         raise ScenarioRejected(problems)
     return Scenario(operation, tuple(households.records), tuple(persons.records))
 

@@ -1,0 +1,1 @@
+"""Report data (pure), and later disclosure control, charts, HTML/PDF and HXL."""
