@@ -1,0 +1,243 @@
+"""corridor's commands. Each one parses, calls the core or the store, and shapes the answer.
+
+Errors from the core arrive as :class:`~corridor.domain.CorridorError` and leave as one red line
+(plus the list of problems for a rejected scenario) and an exit code from ``EXIT_CODES``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from corridor import __version__
+from corridor.cli.progress import progress_bar
+from corridor.cli.render import summary_view
+from corridor.cli.settings import Settings
+from corridor.domain import (
+    AlreadyExists,
+    CorridorError,
+    InvalidValue,
+    NotFound,
+    ScenarioRejected,
+    StoreError,
+)
+from corridor.interop.scenario_files import RegistryFormat, load_scenario, save_scenario
+from corridor.reports.summary import summarise
+from corridor.store import Database
+from corridor.synthetic import generate as generate_scenario
+
+
+class ExitCode(IntEnum):
+    """What a command's exit status means; documented in docs/cli.md."""
+
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    INVALID_INPUT = 3
+    NOT_FOUND_OR_CONFLICT = 4
+    DATABASE = 5
+
+
+EXIT_CODES: dict[type[CorridorError], ExitCode] = {
+    ScenarioRejected: ExitCode.INVALID_INPUT,
+    InvalidValue: ExitCode.INVALID_INPUT,
+    NotFound: ExitCode.NOT_FOUND_OR_CONFLICT,
+    AlreadyExists: ExitCode.NOT_FOUND_OR_CONFLICT,
+    StoreError: ExitCode.DATABASE,
+}
+SHOWN_PROBLEMS = 50
+
+DEFAULT_DEMO_LEAVING = 20_600
+"""al-Waer: over 20,000 applied to leave (12,000 + 6,200 + 2,400)."""
+
+app = typer.Typer(
+    name="corridor",
+    help="Plan, run and monitor negotiated humanitarian evacuations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in "
+                 "$CORRIDOR_HOME).", show_default=False),
+]
+OperationOption = Annotated[
+    str | None,
+    typer.Option("--operation", "-o", help="Operation id (needed when the database holds "
+                 "several).", show_default=False),
+]
+FormatOption = Annotated[
+    RegistryFormat,
+    typer.Option("--format", help="File format of households and persons."),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Overwrite a scenario already in the folder."),
+]
+
+
+def _settings(database_url: str | None) -> Settings:
+    return Settings.from_environment(os.environ, database_url)
+
+
+def _refuse_overwrite(folder: Path, force: bool) -> None:
+    if (folder / "operation.toml").exists() and not force:
+        raise AlreadyExists(f"{folder} already holds a scenario; pass --force to overwrite it")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"corridor {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Plan, run and monitor negotiated humanitarian evacuations."""
+
+
+@app.command()
+def init(database: DatabaseOption = None) -> None:
+    """Create the database, or bring its schema up to date."""
+    settings = _settings(database)
+    with Database.open(settings.database_url) as db:
+        db.upgrade()
+        out.print(f"[green]Database ready[/green] at {db.display_url} "
+                  f"(schema {db.current_revision()}).")
+
+
+@app.command()
+def generate(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the scenario into.")],
+    leaving: Annotated[int, typer.Option(help="People who leave (2,000 to 1,000,000).")] =
+        DEFAULT_DEMO_LEAVING,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] =
+        2017,
+    file_format: FormatOption = RegistryFormat.CSV,
+    force: ForceOption = False,
+) -> None:
+    """Write a synthetic al-Waer-like scenario folder (seeded, no real personal data)."""
+    _refuse_overwrite(folder, force)
+    with progress_bar(err, "Generating") as progress:
+        scenario = generate_scenario(leaving, seed=seed, progress=progress)
+    with progress_bar(err, "Writing") as progress:
+        save_scenario(scenario, folder, file_format, progress)
+    out.print(f"[green]Wrote[/green] {folder}: {len(scenario.households):,} households, "
+              f"{len(scenario.persons):,} persons.")
+
+
+@app.command("import")
+def import_(
+    folder: Annotated[Path, typer.Argument(help="Scenario folder: operation.toml, "
+                                                "households.csv, persons.csv.")],
+    database: DatabaseOption = None,
+    replace: Annotated[bool, typer.Option(help="Replace an operation with the same id.")] =
+        False,
+) -> None:
+    """Check a scenario folder and store it; a bad folder is rejected whole."""
+    settings = _settings(database)
+    with Database.open(settings.database_url) as db:
+        db.require_current()
+        with progress_bar(err, "Reading") as progress:
+            scenario = load_scenario(folder, progress)
+        with progress_bar(err, "Storing") as progress:
+            db.import_scenario(scenario, replace=replace, progress=progress)
+    out.print(f"[green]Imported[/green] {scenario.operation.operation_id}: "
+              f"{len(scenario.households):,} households, {len(scenario.persons):,} persons "
+              f"into {db.display_url}.")
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the scenario into.")],
+    database: DatabaseOption = None,
+    operation: OperationOption = None,
+    file_format: FormatOption = RegistryFormat.CSV,
+    force: ForceOption = False,
+) -> None:
+    """Write a stored operation back out as a scenario folder."""
+    _refuse_overwrite(folder, force)
+    settings = _settings(database)
+    with Database.open(settings.database_url) as db:
+        with progress_bar(err, "Loading") as progress:
+            scenario = db.load_scenario(operation, progress=progress)
+        with progress_bar(err, "Writing") as progress:
+            save_scenario(scenario, folder, file_format, progress)
+    out.print(f"[green]Exported[/green] {scenario.operation.operation_id} to {folder}.")
+
+
+@app.command()
+def operations(database: DatabaseOption = None) -> None:
+    """List the operations in the database."""
+    settings = _settings(database)
+    with Database.open(settings.database_url) as db:
+        stored = db.operations()
+    if not stored:
+        out.print("No operations yet: run `corridor import FOLDER`.")
+        return
+    for item in stored:
+        out.print(f"{item.operation_id}  {item.name}  (agreement {item.agreement_version}): "
+                  f"{item.households:,} households, {item.persons:,} persons")
+
+
+@app.command()
+def summary(database: DatabaseOption = None, operation: OperationOption = None) -> None:
+    """Show who leaves (by destination, category, sex, age band), the vulnerable and the fleet."""
+    settings = _settings(database)
+    with Database.open(settings.database_url) as db, progress_bar(err, "Loading") as progress:
+        scenario = db.load_scenario(operation, progress=progress)
+    out.print(summary_view(summarise(scenario)))
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Option(help="Folder for the demo's files and database.")] =
+        Path("corridor-demo"),
+    leaving: Annotated[int, typer.Option(help="People who leave.")] = DEFAULT_DEMO_LEAVING,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 2017,
+) -> None:
+    """Run the main job end to end on an al-Waer-like scenario, in a local folder."""
+    from corridor.cli.demo import run_demo
+
+    run_demo(folder, leaving, seed, out, err)
+
+
+def _report(error: CorridorError) -> ExitCode:
+    code = next((exit_code for kind, exit_code in EXIT_CODES.items()
+                 if isinstance(error, kind)), ExitCode.UNEXPECTED)
+    if isinstance(error, ScenarioRejected):
+        err.print(f"[bold red]error[/bold red] [{error.code}]: the scenario was rejected; "
+                  "nothing was stored. Fix these problems and try again:")
+        for problem in error.problems[:SHOWN_PROBLEMS]:
+            err.print(f"  {problem}", markup=False)
+        hidden = len(error.problems) - SHOWN_PROBLEMS
+        if hidden > 0:
+            err.print(f"  ... and {hidden:,} more problems.")
+    else:
+        err.print(f"[bold red]error[/bold red] [{error.code}]: ", end="")
+        err.print(error.message, markup=False)
+    return code
+
+
+def main() -> None:
+    """Run the command line and turn corridor's errors into a red line and an exit code."""
+    try:
+        app(prog_name="corridor")
+    except CorridorError as error:
+        sys.exit(_report(error))
+    except KeyboardInterrupt:
+        err.print("[bold red]interrupted[/bold red]: nothing half-written was kept.")
+        sys.exit(130)
