@@ -1,0 +1,483 @@
+"""The corridor database: open it, make or migrate its schema, import and load scenarios.
+
+SQLite (one file, the default for one crossing) and PostgreSQL (for a team) run the same code.
+Every error that comes out of here is a :class:`corridor.domain.CorridorError`: SQLAlchemy's and
+the drivers' errors are translated at this edge, and no message ever shows a password.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import create_engine, delete, event, func, insert, select
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from corridor.domain import (
+    AlreadyExists,
+    CorridorError,
+    DatabaseNotInitialised,
+    DatabaseUnreachable,
+    Household,
+    InvalidValue,
+    NotFound,
+    Person,
+    Scenario,
+    StoreError,
+)
+from corridor.interop.scenario_files import operation_from_toml, operation_to_toml
+from corridor.store import bulk, schema
+from corridor.store.rows import (
+    HOUSEHOLD_COLUMNS,
+    HOUSEHOLD_READ,
+    PERSON_COLUMNS,
+    PERSON_READ,
+    HouseholdDecoder,
+    OrderedRecords,
+    PersonDecoder,
+    chunks,
+    household_rows,
+    person_rows,
+    vulnerability_codes,
+)
+from corridor.store.tables import households, operations, persons
+
+Progress = Callable[[int, int], None]
+"""Told ``(done, total)`` records every few thousand records; it must not block for long."""
+
+BATCH_SIZE = 10_000
+"""Records written or read at a time, and how often progress is reported."""
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+"""How long SQLite waits for another writer before it gives up."""
+
+POSTGRESQL_CONNECT_TIMEOUT_S = 10
+
+
+def no_progress(done: int, total: int) -> None:
+    """The default progress callback: does nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSummary:
+    """One operation in the database, with the size of its registry."""
+
+    operation_id: str
+    name: str
+    agreement_version: str
+    households: int
+    persons: int
+    imported_at: datetime
+
+
+class Database:
+    """A corridor database at a URL (``sqlite:///path/corridor.db`` or ``postgresql://...``).
+
+    Open it with :meth:`open`, and :meth:`close` it (or use it as a context manager). Every method
+    runs in its own transaction. Any method but the schema ones raises
+    :class:`~corridor.domain.DatabaseNotInitialised` until :meth:`upgrade` has made the schema.
+    """
+
+    def __init__(self, engine: Engine, display_url: str) -> None:
+        """Wrap ``engine``; use :meth:`open` rather than this."""
+        self._engine = engine
+        self._display_url = display_url
+
+    # -- opening and closing ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """Open the database at ``url`` and check that it can be reached.
+
+        ``postgresql://`` URLs use the psycopg 3 driver. For SQLite the folder of the file is made
+        if it is missing, and every connection runs in WAL mode with foreign keys on.
+
+        Raises :class:`~corridor.domain.InvalidValue` for a URL that is not a database URL
+        corridor supports, :class:`~corridor.domain.DatabaseUnreachable` when the database cannot
+        be opened or reached.
+        """
+        parsed = _parse_url(url)
+        display = _display(parsed)
+        if parsed.get_backend_name() == "sqlite":
+            engine = _sqlite_engine(parsed, display)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True,
+                                   connect_args={"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_S})
+        database = cls(engine, display)
+        try:
+            with database._errors(), engine.connect():
+                pass
+        except CorridorError:
+            engine.dispose()
+            raise
+        return database
+
+    @property
+    def display_url(self) -> str:
+        """The URL of the database without its password, fit for messages and logs."""
+        return self._display_url
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        """Close every connection to the database."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Database({self._display_url!r})"
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def current_revision(self) -> str | None:
+        """The schema revision the database is at, or None when it has no corridor schema."""
+        with self._errors(), self._engine.connect() as connection:
+            return schema.current_revision(connection)
+
+    def head_revision(self) -> str:
+        """The schema revision this version of corridor needs."""
+        return schema.head_revision()
+
+    def require_current(self) -> None:
+        """Raise :class:`~corridor.domain.DatabaseNotInitialised` unless the schema is at head.
+
+        A schema newer than this corridor knows raises :class:`~corridor.domain.StoreError`.
+        """
+        with self._errors(), self._engine.connect() as connection:
+            self._require_schema(connection)
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Make or migrate the schema up to ``revision`` (by default the newest), in one go."""
+        with self._errors(), self._engine.begin() as connection:
+            schema.upgrade(connection, revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Migrate the schema down to ``revision``; ``"base"`` drops every corridor table."""
+        with self._errors(), self._engine.begin() as connection:
+            schema.downgrade(connection, revision)
+
+    # -- scenarios ----------------------------------------------------------------------------
+
+    def import_scenario(self, scenario: Scenario, *, replace: bool = False,
+                        progress: Progress = no_progress,
+                        imported_at: datetime | None = None) -> None:
+        """Write the operation, households and persons of ``scenario`` in one transaction.
+
+        If the operation is there already, raise :class:`~corridor.domain.AlreadyExists` unless
+        ``replace``, which deletes the old operation and its registry in the same transaction.
+        Whatever fails (a progress callback that raises included), nothing is written.
+        ``imported_at`` (with a time zone) defaults to now.
+        """
+        operation = scenario.operation
+        operation_id = operation.operation_id
+        when = datetime.now(UTC) if imported_at is None else imported_at
+        if when.tzinfo is None:
+            raise InvalidValue("imported_at needs a time zone", "imported_at")
+        document = operation_to_toml(operation)
+        total = len(scenario.households) + len(scenario.persons)
+        done = 0
+
+        def written(count: int) -> None:
+            nonlocal done
+            done += count
+            progress(done, total)
+
+        with self._errors(), _without_cyclic_gc(), self._engine.begin() as connection:
+            self._require_schema(connection)
+            if _operation_exists(connection, operation_id):
+                if not replace:
+                    raise AlreadyExists(f"operation {operation_id} is in the database already; "
+                                        "pass --replace to replace it and its registry")
+                _delete_operation(connection, operation_id)
+            try:
+                connection.execute(insert(operations).values(
+                    operation_id=operation_id, name=operation.name,
+                    agreement_version=operation.agreement.version, document=document,
+                    imported_at=when.astimezone(UTC)))
+            except IntegrityError as error:  # another import of the same operation won the race
+                raise AlreadyExists(f"operation {operation_id} was imported by someone else "
+                                    "meanwhile; pass --replace to replace it") from error
+            progress(0, total)
+            bulk.insert_rows(
+                connection, households, HOUSEHOLD_COLUMNS,
+                (household_rows(operation_id, chunk, start)
+                 for start, chunk in chunks(scenario.households, BATCH_SIZE)), written)
+            codes = vulnerability_codes()
+            bulk.insert_rows(
+                connection, persons, PERSON_COLUMNS,
+                (person_rows(operation_id, chunk, start, codes)
+                 for start, chunk in chunks(scenario.persons, BATCH_SIZE)), written)
+
+    def load_scenario(self, operation_id: str | None = None, *,
+                      progress: Progress = no_progress) -> Scenario:
+        """Read an operation and its registry back, in the order it was imported.
+
+        With no ``operation_id``, read the only operation in the database. Raises
+        :class:`~corridor.domain.NotFound` for an unknown id, or when there is no operation or
+        several to choose from (the message names them).
+        """
+        with self._errors(), _without_cyclic_gc(), self._reading() as connection:
+            self._require_schema(connection)
+            chosen = _choose_operation(connection, operation_id)
+            document = connection.execute(
+                select(operations.c.document).where(operations.c.operation_id == chosen),
+            ).scalar_one()
+            operation = operation_from_toml(
+                document, source=f"operation {chosen} in the database at {self._display_url}")
+            household_count = _count(connection, households, chosen)
+            person_count = _count(connection, persons, chosen)
+            total = household_count + person_count
+            progress(0, total)
+
+            household_records: OrderedRecords[Household] = OrderedRecords(household_count,
+                                                                          "household")
+            decode_household = HouseholdDecoder()
+            household_ids: dict[str, str] = {}
+            done = 0
+            for partition in _stream(connection, households, HOUSEHOLD_READ, chosen):
+                for row in partition:
+                    household = decode_household(row)
+                    household_records.put(row[0], household)
+                    household_ids[household.household_id] = household.household_id
+                done += len(partition)
+                progress(done, total)
+
+            person_records: OrderedRecords[Person] = OrderedRecords(person_count, "person")
+            decode_person = PersonDecoder(household_ids)
+            for partition in _stream(connection, persons, PERSON_READ, chosen):
+                for row in partition:
+                    person_records.put(row[0], decode_person(row))
+                done += len(partition)
+                progress(done, total)
+
+            try:
+                return Scenario(operation, household_records.result(), person_records.result())
+            except InvalidValue as error:
+                raise StoreError(f"the registry of operation {chosen} in the database is not "
+                                 f"consistent: {error.message}") from error
+
+    def operations(self) -> list[OperationSummary]:
+        """Every operation in the database with the size of its registry, by id."""
+        household_counts = (select(households.c.operation_id,
+                                   func.count().label("records"))
+                            .group_by(households.c.operation_id).subquery())
+        person_counts = (select(persons.c.operation_id, func.count().label("records"))
+                         .group_by(persons.c.operation_id).subquery())
+        statement = (
+            select(operations.c.operation_id, operations.c.name,
+                   operations.c.agreement_version,
+                   func.coalesce(household_counts.c.records, 0),
+                   func.coalesce(person_counts.c.records, 0),
+                   operations.c.imported_at)
+            .outerjoin(household_counts,
+                       household_counts.c.operation_id == operations.c.operation_id)
+            .outerjoin(person_counts, person_counts.c.operation_id == operations.c.operation_id)
+            .order_by(operations.c.operation_id))
+        with self._errors(), self._reading() as connection:
+            self._require_schema(connection)
+            return [OperationSummary(row[0], row[1], row[2], row[3], row[4], _utc(row[5]))
+                    for row in connection.execute(statement)]
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A connection in a transaction that sees one snapshot from its first read to its end."""
+        with self._engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # READ COMMITTED would let an import that commits between two of our queries
+                # show us counts of one registry and rows of another.
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            # SQLite in WAL mode: a read transaction is a snapshot already.
+            with connection.begin():
+                yield connection
+
+    def _require_schema(self, connection: Connection) -> None:
+        revision = schema.current_revision(connection)
+        head = schema.head_revision()
+        if revision == head:
+            return
+        if revision is None:
+            raise DatabaseNotInitialised(f"the database at {self._display_url} has no corridor "
+                                         "schema yet: run `corridor init`")
+        if revision in schema.known_revisions():
+            raise DatabaseNotInitialised(f"the database at {self._display_url} is at schema "
+                                         f"revision {revision} and this corridor needs {head}: "
+                                         "run `corridor init` to upgrade it")
+        raise StoreError(f"the database at {self._display_url} is at schema revision "
+                         f"{revision}, which this corridor does not know (it needs {head}): "
+                         "upgrade corridor")
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Translate the errors of SQLAlchemy and the drivers into corridor's error tree."""
+        try:
+            yield
+        except CorridorError:
+            raise
+        except (OperationalError, psycopg.OperationalError) as error:
+            detail = _detail(error)
+            if "locked" in detail or "busy" in detail:
+                raise StoreError(f"the database at {self._display_url} is busy (another program "
+                                 f"is writing to it); try again: {detail}") from None
+            raise DatabaseUnreachable(f"cannot open or reach the database at "
+                                      f"{self._display_url}: {detail}") from None
+        except (SQLAlchemyError, psycopg.Error) as error:
+            raise StoreError(f"the database at {self._display_url} refused the request: "
+                             f"{_detail(error)}") from None
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        parsed = None
+    backend = parsed.get_backend_name() if parsed is not None else ""
+    if parsed is None or backend not in {"sqlite", "postgresql", "postgres"}:
+        raise InvalidValue("the database URL must look like sqlite:///path/to/corridor.db or "
+                           "postgresql://user@host/database", "url")
+    if backend in {"postgresql", "postgres"} and parsed.get_driver_name() in {"", "postgres",
+                                                                              "postgresql",
+                                                                              "psycopg2"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _display(url: URL) -> str:
+    """The URL with no password anywhere in it, for messages."""
+    return (url.set(password=None).difference_update_query(["password"])
+            .render_as_string(hide_password=False))
+
+
+def _detail(error: BaseException) -> str:
+    """The driver's own first line about ``error``, which never holds the password."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__
+
+
+def _sqlite_engine(url: URL, display: str) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnreachable(f"cannot make the folder of the database at {display}: "
+                                      f"{error.strerror}") from None
+    engine = create_engine(url)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The driver's own transaction handling starts transactions late and never for DDL; we turn
+    # it off and begin them ourselves (see below), so migrations and imports are atomic.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        # WAL lets the dashboard read while an import or a check-in writes.
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable in WAL mode except for the last commits before a power cut.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cycle collector while millions of records are built.
+
+    The records and row tuples hold no reference cycles, so reference counting frees them all;
+    but with the collector on, the millions of allocations trigger full collections that walk
+    every object in the process again and again, which made a large import or load several
+    times slower. The collector is switched back on (if it was on) when the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _operation_exists(connection: Connection, operation_id: str) -> bool:
+    found = connection.execute(select(operations.c.operation_id)
+                               .where(operations.c.operation_id == operation_id)).first()
+    return found is not None
+
+
+def _delete_operation(connection: Connection, operation_id: str) -> None:
+    # Children first, so that no cascade has to find them row by row.
+    for table in (persons, households, operations):
+        connection.execute(delete(table).where(table.c.operation_id == operation_id))
+
+
+def _choose_operation(connection: Connection, operation_id: str | None) -> str:
+    if operation_id is not None:
+        if not _operation_exists(connection, operation_id):
+            known = _operation_ids(connection)
+            choices = ", ".join(known) if known else "none"
+            raise NotFound(f"there is no operation {operation_id} in the database; the "
+                           f"operations are: {choices}")
+        return operation_id
+    known = _operation_ids(connection)
+    if not known:
+        raise NotFound("the database holds no operation yet: import a scenario first")
+    if len(known) > 1:
+        raise NotFound("the database holds several operations; choose one of: "
+                       f"{', '.join(known)}")
+    return known[0]
+
+
+def _operation_ids(connection: Connection) -> list[str]:
+    statement = select(operations.c.operation_id).order_by(operations.c.operation_id)
+    return list(connection.execute(statement).scalars())
+
+
+def _count(connection: Connection, table: Any, operation_id: str) -> int:
+    statement = select(func.count()).select_from(table).where(
+        table.c.operation_id == operation_id)
+    return int(connection.execute(statement).scalar_one())
+
+
+def _stream(connection: Connection, table: Any, columns: tuple[str, ...],
+            operation_id: str) -> Iterator[Any]:
+    """The rows of one operation in batches, never all of them in memory at once."""
+    statement = (select(*(table.c[name] for name in columns))
+                 .where(table.c.operation_id == operation_id))
+    result = connection.execution_options(yield_per=BATCH_SIZE).execute(statement)
+    yield from result.partitions()
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; SQLite hands back the UTC time it was given with no time zone."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the corridor database: the only way its schema is made."""

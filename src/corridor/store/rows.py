@@ -1,0 +1,200 @@
+"""Households and persons to table rows and back, fast enough for millions of records.
+
+The rows are plain tuples in the column order of :data:`HOUSEHOLD_COLUMNS` and
+:data:`PERSON_COLUMNS`, built straight from the frozen dataclasses. Enumerations become their
+plain string values here (never the enum members themselves: the database drivers adapt a ``str``
+subclass through a slow path, which costs seconds over millions of rows), and back again through
+lookup tables rather than calls to the enum classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from enum import StrEnum
+from itertools import count
+from typing import Any, Generic, TypeVar
+
+from corridor.domain import (
+    Category,
+    Household,
+    Intent,
+    InvalidValue,
+    LinkKind,
+    Person,
+    Sex,
+    StoreError,
+    Vulnerability,
+)
+
+HOUSEHOLD_COLUMNS = ("operation_id", "household_id", "ordinal", "assembly_point",
+                     "destination_preference", "linked_to", "link_kind", "phone")
+"""The columns of a household row, in the order of the tuples below."""
+
+PERSON_COLUMNS = ("operation_id", "person_id", "ordinal", "household_id", "name", "sex",
+                  "birth_year", "age", "category", "intent", "vulnerabilities", "needs_stretcher",
+                  "luggage_pieces")
+"""The columns of a person row, in the order of the tuples below."""
+
+VULNERABILITY_SEPARATOR = ";"
+
+_Enum = TypeVar("_Enum", bound=StrEnum)
+_Record = TypeVar("_Record")
+
+_VALUES: dict[Any, str] = {member: member.value
+                           for kind in (Sex, Category, Intent, LinkKind) for member in kind}
+
+
+class _VulnerabilityCodes(dict[frozenset[Vulnerability], str]):
+    """The stored text of each set of vulnerabilities; there are few distinct sets, so cache."""
+
+    def __missing__(self, vulnerabilities: frozenset[Vulnerability]) -> str:
+        text = VULNERABILITY_SEPARATOR.join(sorted(v.value for v in vulnerabilities))
+        self[vulnerabilities] = text
+        return text
+
+
+class _VulnerabilitySets(dict[str, frozenset[Vulnerability]]):
+    """The set of vulnerabilities of each stored text (the inverse of the codes above)."""
+
+    def __missing__(self, text: str) -> frozenset[Vulnerability]:
+        codes = text.split(VULNERABILITY_SEPARATOR) if text else []
+        vulnerabilities = frozenset(_decode(Vulnerability, code, "vulnerabilities")
+                                    for code in codes)
+        self[text] = vulnerabilities
+        return vulnerabilities
+
+
+def _decode(kind: type[_Enum], value: str, column: str) -> _Enum:
+    try:
+        return kind(value)
+    except ValueError:
+        raise StoreError(f"the database holds {value!r} in column {column}, which this version "
+                         f"of corridor does not know") from None
+
+
+def _lookup(kind: type[_Enum]) -> dict[str, _Enum]:
+    return {member.value: member for member in kind}
+
+
+def household_rows(operation_id: str, households: Sequence[Household],
+                   start: int) -> list[tuple[Any, ...]]:
+    """Rows of ``households``; the first gets ordinal ``start``, the next ``start + 1``..."""
+    values = _VALUES
+    return [(operation_id, h.household_id, ordinal, h.assembly_point, h.destination_preference,
+             h.linked_to, None if h.link_kind is None else values[h.link_kind], h.phone)
+            for ordinal, h in zip(count(start), households, strict=False)]
+
+
+def person_rows(operation_id: str, persons: Sequence[Person],
+                start: int, codes: dict[frozenset[Vulnerability], str] | None = None,
+                ) -> list[tuple[Any, ...]]:
+    """Rows of ``persons``; the first gets ordinal ``start``, the next ``start + 1``...
+
+    ``codes`` is a cache of vulnerability texts that callers may keep from batch to batch.
+    """
+    values = _VALUES
+    texts = _VulnerabilityCodes() if codes is None else codes
+    return [(operation_id, p.person_id, ordinal, p.household_id, p.name, values[p.sex],
+             p.birth_year, p.age, values[p.category], values[p.intent], texts[p.vulnerabilities],
+             p.needs_stretcher, p.luggage_pieces)
+            for ordinal, p in zip(count(start), persons, strict=False)]
+
+
+def vulnerability_codes() -> dict[frozenset[Vulnerability], str]:
+    """An empty cache for :func:`person_rows`."""
+    return _VulnerabilityCodes()
+
+
+class OrderedRecords(Generic[_Record]):
+    """Records read in any order, put back in registry order by their ordinal.
+
+    The ordinals of an operation are 0 to n - 1, each once; anything else means the rows were
+    changed outside corridor, and :meth:`result` says so rather than return a registry with holes.
+    """
+
+    def __init__(self, size: int, what: str) -> None:
+        self._slots: list[_Record | None] = [None] * size
+        self._filled = 0
+        self._what = what
+
+    def put(self, ordinal: int, record: _Record) -> None:
+        """Place ``record`` at ``ordinal``."""
+        if not 0 <= ordinal < len(self._slots) or self._slots[ordinal] is not None:
+            raise StoreError(f"the {self._what} rows are damaged: ordinal {ordinal} is out of "
+                             "place; import the scenario again with --replace")
+        self._slots[ordinal] = record
+        self._filled += 1
+
+    def result(self) -> tuple[_Record, ...]:
+        """Every record in registry order."""
+        if self._filled != len(self._slots):
+            raise StoreError(f"the {self._what} rows are damaged: {self._filled} of "
+                             f"{len(self._slots)} were found; import the scenario again with "
+                             "--replace")
+        return tuple(self._slots)  # type: ignore[arg-type]  # every slot is filled (checked)
+
+
+class HouseholdDecoder:
+    """Turns household rows (the columns of :data:`HOUSEHOLD_READ`) into households."""
+
+    def __init__(self) -> None:
+        self._link_kinds = _lookup(LinkKind)
+
+    def __call__(self, row: Sequence[Any]) -> Household:
+        """The household of one row."""
+        link_kind = row[5]
+        try:
+            return Household(row[1], row[2], row[3], row[4],
+                             None if link_kind is None else self._link_kinds[link_kind], row[6])
+        except KeyError:
+            raise StoreError(f"household {row[1]}: the database holds link kind {link_kind!r}, "
+                             "which this version of corridor does not know") from None
+        except InvalidValue as error:
+            raise StoreError(f"household {row[1]} in the database is not valid: "
+                             f"{error.message}") from error
+
+
+HOUSEHOLD_READ = ("ordinal", "household_id", "assembly_point", "destination_preference",
+                  "linked_to", "link_kind", "phone")
+"""The columns :class:`HouseholdDecoder` reads, in order."""
+
+PERSON_READ = ("ordinal", "person_id", "household_id", "name", "sex", "category", "intent",
+               "birth_year", "age", "vulnerabilities", "needs_stretcher", "luggage_pieces")
+"""The columns :class:`PersonDecoder` reads, in order."""
+
+
+class PersonDecoder:
+    """Turns person rows (the columns of :data:`PERSON_READ`) into persons.
+
+    ``household_ids`` maps each household id to itself: members then share one string object
+    with their household instead of holding a copy each, which saves hundreds of megabytes over
+    millions of persons.
+    """
+
+    def __init__(self, household_ids: dict[str, str]) -> None:
+        self._household_ids = household_ids
+        self._sexes = _lookup(Sex)
+        self._categories = _lookup(Category)
+        self._intents = _lookup(Intent)
+        self._vulnerabilities = _VulnerabilitySets()
+
+    def __call__(self, row: Sequence[Any]) -> Person:
+        """The person of one row."""
+        household_id = row[2]
+        try:
+            return Person(row[1], self._household_ids.get(household_id, household_id), row[3],
+                          self._sexes[row[4]], self._categories[row[5]], self._intents[row[6]],
+                          row[7], row[8], self._vulnerabilities[row[9]], row[10], row[11])
+        except KeyError as error:
+            raise StoreError(f"person {row[1]}: the database holds {error.args[0]!r}, which this "
+                             "version of corridor does not know") from None
+        except InvalidValue as error:
+            raise StoreError(f"person {row[1]} in the database is not valid: "
+                             f"{error.message}") from error
+
+
+def chunks(records: Sequence[_Record],
+           size: int) -> Iterator[tuple[int, Sequence[_Record]]]:
+    """``(start, slice)`` pairs covering ``records`` in slices of at most ``size``."""
+    for start in range(0, len(records), size):
+        yield start, records[start:start + size]
