@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 from sqlalchemy import create_engine, delete, event, func, insert, select
@@ -104,8 +104,7 @@ class Database:
         corridor supports, :class:`~corridor.domain.DatabaseUnreachable` when the database cannot
         be opened or reached.
         """
-        parsed = _parse_url(url)
-        display = _display(parsed)
+        parsed, display = _parse_url(url)
         if parsed.get_backend_name() == "sqlite":
             engine = _sqlite_engine(parsed, display)
         else:
@@ -113,7 +112,7 @@ class Database:
                                    connect_args={"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_S})
         database = cls(engine, display)
         try:
-            with database._errors(), engine.connect():
+            with database._errors(opening=True), engine.connect():
                 pass
         except CorridorError:
             engine.dispose()
@@ -124,6 +123,11 @@ class Database:
     def display_url(self) -> str:
         """The URL of the database without its password, fit for messages and logs."""
         return self._display_url
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for the store's own repositories and for tests."""
+        return self._engine
 
     @property
     def dialect(self) -> str:
@@ -325,47 +329,59 @@ class Database:
                          "upgrade corridor")
 
     @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Translate the errors of SQLAlchemy and the drivers into corridor's error tree."""
+    def _errors(self, *, opening: bool = False) -> Iterator[None]:
+        """Translate the errors of SQLAlchemy and the drivers into corridor's error tree.
+
+        While ``opening``, any database error means the database cannot be opened (a file that
+        is not SQLite, say). The driver's errors are not chained: their text may quote rows,
+        that is personal data, which must not reach a log.
+        """
         try:
             yield
         except CorridorError:
             raise
-        except (OperationalError, psycopg.OperationalError) as error:
-            detail = _detail(error)
-            if "locked" in detail or "busy" in detail:
-                raise StoreError(f"the database at {self._display_url} is busy (another program "
-                                 f"is writing to it); try again: {detail}") from None
-            raise DatabaseUnreachable(f"cannot open or reach the database at "
-                                      f"{self._display_url}: {detail}") from None
         except (SQLAlchemyError, psycopg.Error) as error:
+            detail = _detail(error)
+            if opening or isinstance(error, OperationalError | psycopg.OperationalError):
+                self._raise_operational(detail)
             raise StoreError(f"the database at {self._display_url} refused the request: "
-                             f"{_detail(error)}") from None
+                             f"{detail}") from None
+
+    def _raise_operational(self, detail: str) -> NoReturn:
+        if "locked" in detail or "busy" in detail:
+            raise StoreError(f"the database at {self._display_url} is busy (another program "
+                             f"is writing to it); try again: {detail}") from None
+        raise DatabaseUnreachable(f"cannot open or reach the database at "
+                                  f"{self._display_url}: {detail}") from None
 
 
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _parse_url(url: str) -> URL:
+def _parse_url(url: str) -> tuple[URL, str]:
+    """The URL to connect to, and the URL to show (as given, without its password)."""
     try:
-        parsed = make_url(url)
+        given = make_url(url)
     except ArgumentError:
-        parsed = None
-    backend = parsed.get_backend_name() if parsed is not None else ""
-    if parsed is None or backend not in {"sqlite", "postgresql", "postgres"}:
+        given = None
+    backend, _, driver = given.drivername.partition("+") if given is not None else ("", "", "")
+    if given is None or backend not in {"sqlite", "postgresql", "postgres"}:
         raise InvalidValue("the database URL must look like sqlite:///path/to/corridor.db or "
                            "postgresql://user@host/database", "url")
-    if backend in {"postgresql", "postgres"} and parsed.get_driver_name() in {"", "postgres",
-                                                                              "postgresql",
-                                                                              "psycopg2"}:
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
+    display = _display(given)
+    if backend == "sqlite":
+        return given, display
+    if driver not in {"", "psycopg"}:
+        raise InvalidValue("corridor reaches PostgreSQL through psycopg 3: write the URL as "
+                           f"postgresql://user@host/database, not {backend}+{driver}://", "url")
+    return given.set(drivername="postgresql+psycopg"), display
 
 
 def _display(url: URL) -> str:
-    """The URL with no password anywhere in it, for messages."""
-    return (url.set(password=None).difference_update_query(["password"])
-            .render_as_string(hide_password=False))
+    """``url`` with no password anywhere in it, for messages."""
+    # URL.set() takes None to mean "unchanged", hence the named tuple's own _replace.
+    without = url._replace(password=None).difference_update_query(["password"])
+    return without.render_as_string(hide_password=False)
 
 
 def _detail(error: BaseException) -> str:

@@ -1,0 +1,61 @@
+"""Shared fixtures: databases of both kinds, made by the migrations, and a PostgreSQL cluster.
+
+Every test that takes ``database`` runs twice, on a SQLite file and on a real PostgreSQL
+database (marked ``postgres``). Without the PostgreSQL server binaries those runs are skipped,
+except in CI (``CI=true``), where they fail: CI must prove both databases.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corridor.store import Database
+from tests.pg_cluster import PostgresCluster, PostgresUnavailable
+
+DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster of this test session (of this xdist worker), removed at the end."""
+    try:
+        cluster = PostgresCluster.start()
+    except PostgresUnavailable as reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the PostgreSQL tests, but no cluster could be started: "
+                        f"{reason}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server: {reason}")
+    yield cluster
+    cluster.stop()
+
+
+def new_database_url(kind: str, folder: Path, request: pytest.FixtureRequest) -> str:
+    """The URL of a new, empty database of ``kind`` (a file in ``folder`` for SQLite)."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'corridor.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    return cluster.create_database()
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a new, empty database: no schema yet."""
+    return new_database_url(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def empty_database(database_url: str) -> Iterator[Database]:
+    """A database with no schema, as a fresh install finds it."""
+    with Database.open(database_url) as database:
+        yield database
+
+
+@pytest.fixture
+def database(empty_database: Database) -> Database:
+    """A database whose schema the migrations brought to head."""
+    empty_database.upgrade()
+    return empty_database

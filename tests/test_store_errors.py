@@ -1,0 +1,115 @@
+"""The store speaks corridor's error tree, never SQLAlchemy's, and never shows a password."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from corridor.domain import (
+    DatabaseNotInitialised,
+    DatabaseUnreachable,
+    InvalidValue,
+    StoreError,
+)
+from corridor.store import Database
+from tests import builders
+from tests.pg_cluster import free_port
+
+UNINITIALISED_CALLS: dict[str, Callable[[Database], Any]] = {
+    "require_current": lambda database: database.require_current(),
+    "import_scenario": lambda database: database.import_scenario(builders.scenario()),
+    "load_scenario": lambda database: database.load_scenario(),
+    "operations": lambda database: database.operations(),
+}
+
+
+@pytest.mark.parametrize("call", UNINITIALISED_CALLS.values(), ids=UNINITIALISED_CALLS.keys())
+def test_uninitialised_database_asks_for_corridor_init(empty_database: Database,
+                                                       call: Callable[[Database], Any]) -> None:
+    """Each use of a database with no schema raises DatabaseNotInitialised naming the fix."""
+    with pytest.raises(DatabaseNotInitialised, match="run `corridor init`") as raised:
+        call(empty_database)
+    assert raised.value.code == "database_not_initialised"
+
+
+def test_database_at_an_unknown_revision_asks_for_a_newer_corridor(database: Database) -> None:
+    """A schema newer than this corridor knows is refused, not misread."""
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError, match=r"revision 9999.*upgrade corridor"):
+        database.operations()
+
+
+def test_unreachable_postgresql_is_named_without_its_password() -> None:
+    """A server that does not answer raises DatabaseUnreachable; the password is not shown."""
+    port = free_port()  # nobody listens there
+    url = f"postgresql://corridor:s3cret-Pa55@127.0.0.1:{port}/corridor?password=s3cret-Pa55"
+    with pytest.raises(DatabaseUnreachable) as raised:
+        Database.open(url)
+    assert raised.value.code == "database_unreachable"
+    assert f"postgresql://corridor@127.0.0.1:{port}/corridor" in raised.value.message
+    assert "s3cret" not in raised.value.message
+    assert "s3cret" not in repr(raised.value)
+    assert raised.value.__cause__ is None
+
+
+def test_sqlite_file_in_a_folder_that_cannot_be_made_is_unreachable(tmp_path: Path) -> None:
+    """When the folder of the file cannot be made, DatabaseUnreachable names the URL."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    url = f"sqlite:///{blocker}/corridor.db"
+    with pytest.raises(DatabaseUnreachable, match=f"at {url}"):
+        Database.open(url)
+
+
+def test_file_that_is_not_a_database_is_unreachable(tmp_path: Path) -> None:
+    """A file that is not SQLite raises DatabaseUnreachable, not a driver error."""
+    path = tmp_path / "corridor.db"
+    path.write_bytes(b"this is no SQLite file, just some text long enough to fill a header" * 20)
+    with pytest.raises(DatabaseUnreachable, match="not a database"):
+        Database.open(f"sqlite:///{path}")
+
+
+@pytest.mark.parametrize("url", ["mysql://corridor@localhost/corridor", "corridor.db",
+                                 "postgresql+psycopg2://corridor@localhost/corridor"])
+def test_url_corridor_cannot_use_is_invalid(url: str) -> None:
+    """Only SQLite and PostgreSQL through psycopg 3 are accepted, with an example of each."""
+    with pytest.raises(InvalidValue, match="postgresql://user@host/database"):
+        Database.open(url)
+
+
+def test_sqlite_folder_is_made_and_the_file_is_in_wal_mode(tmp_path: Path) -> None:
+    """Opening makes the missing folder; the file is in WAL mode for any later reader."""
+    path = tmp_path / "new" / "folder" / "corridor.db"
+    with Database.open(f"sqlite:///{path}") as database:
+        database.upgrade()
+    assert path.is_file()
+    with sqlite3.connect(path) as plain:
+        assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_sqlite_connections_enforce_foreign_keys_and_wait_for_writers(tmp_path: Path) -> None:
+    """Every connection has foreign keys on, synchronous NORMAL and a busy timeout."""
+    with Database.open(f"sqlite:///{tmp_path / 'corridor.db'}") as database, \
+            database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+
+
+def test_a_person_without_a_household_is_refused_by_the_schema(database: Database) -> None:
+    """The foreign key from persons to households holds on both databases."""
+    database.import_scenario(builders.scenario())
+    insert = text("INSERT INTO persons (operation_id, person_id, ordinal, household_id, name, "
+                  "sex, category, intent, vulnerabilities, needs_stretcher, luggage_pieces) "
+                  "VALUES ('al-waer-test', 'P9', 5, 'H9', 'Nobody', 'male', 'civilian', "
+                  "'leave', '', false, 0)")
+    with pytest.raises(IntegrityError, match=r"(?i)foreign key"), \
+            database.engine.begin() as connection:
+        connection.execute(insert)

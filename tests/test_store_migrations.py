@@ -1,0 +1,49 @@
+"""The schema is made by the migrations alone, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from corridor.store import Database
+from corridor.store.tables import metadata
+
+REGISTRY_TABLES = {"operations", "households", "persons"}
+
+
+def _tables(database: Database) -> set[str]:
+    return set(inspect(database.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_new_database_has_no_schema(empty_database: Database) -> None:
+    """A database nobody initialised has no revision and no corridor tables."""
+    assert empty_database.current_revision() is None
+    assert _tables(empty_database) == set()
+
+
+def test_migrations_make_exactly_the_tables_of_the_code(database: Database) -> None:
+    """At head, Alembic finds no difference between the database and tables.py."""
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+    assert differences == []
+    assert _tables(database) == REGISTRY_TABLES
+
+
+def test_migrations_go_down_to_nothing_and_up_again(database: Database) -> None:
+    """Upgrade, downgrade to base and upgrade again each leave the schema they promise."""
+    assert database.current_revision() == database.head_revision() == "0001"
+    database.downgrade("base")
+    assert database.current_revision() is None
+    assert _tables(database) == set()
+    database.upgrade()
+    assert database.current_revision() == "0001"
+    assert _tables(database) == REGISTRY_TABLES
+
+
+def test_upgrading_twice_changes_nothing(database: Database) -> None:
+    """`corridor init` may be run again on a database that is up to date."""
+    database.upgrade()
+    assert database.current_revision() == database.head_revision()
+    assert _tables(database) == REGISTRY_TABLES
