@@ -97,6 +97,19 @@ class Person:
     luggage_pieces: int = 0
 
     def __post_init__(self) -> None:
+        # One cheap test for the common, valid case: a million people are built on import, and
+        # the sentences of the checks below cost more than the checks themselves.
+        name, birth_year, age = self.name, self.birth_year, self.age
+        if not (_valid_id(self.person_id) and _valid_id(self.household_id) and name
+                and name == name.strip() and (birth_year is not None or age is not None)
+                and (birth_year is None or 1880 <= birth_year <= 2200)
+                and (age is None or 0 <= age <= MAX_AGE)
+                and (not self.needs_stretcher
+                     or Vulnerability.MEDICAL_EMERGENCY in self.vulnerabilities)
+                and 0 <= self.luggage_pieces <= MAX_LUGGAGE_PIECES):
+            self._raise_first_problem()
+
+    def _raise_first_problem(self) -> None:
         require(_valid_id(self.person_id), f"person id {self.person_id!r} must be 1 to 64 "
                 "characters with no comma or surrounding spaces", "person_id")
         require(_valid_id(self.household_id), f"household id {self.household_id!r} must be 1 to "
