@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,25 +81,6 @@ def test_url_corridor_cannot_use_is_invalid(url: str) -> None:
     """Only SQLite and PostgreSQL through psycopg 3 are accepted, with an example of each."""
     with pytest.raises(InvalidValue, match="postgresql://user@host/database"):
         Database.open(url)
-
-
-def test_sqlite_folder_is_made_and_the_file_is_in_wal_mode(tmp_path: Path) -> None:
-    """Opening makes the missing folder; the file is in WAL mode for any later reader."""
-    path = tmp_path / "new" / "folder" / "corridor.db"
-    with Database.open(f"sqlite:///{path}") as database:
-        database.upgrade()
-    assert path.is_file()
-    with sqlite3.connect(path) as plain:
-        assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-
-
-def test_sqlite_connections_enforce_foreign_keys_and_wait_for_writers(tmp_path: Path) -> None:
-    """Every connection has foreign keys on, synchronous NORMAL and a busy timeout."""
-    with Database.open(f"sqlite:///{tmp_path / 'corridor.db'}") as database, \
-            database.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
 
 
 def test_a_person_without_a_household_is_refused_by_the_schema(database: Database) -> None:

@@ -59,7 +59,13 @@ BATCH_SIZE = 10_000
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 """How long SQLite waits for another writer before it gives up."""
 
+SQLITE_WAL_SIZE_LIMIT = 64 * 2**20
+"""Bytes of write-ahead log SQLite keeps on disk once it has been checkpointed."""
+
 POSTGRESQL_CONNECT_TIMEOUT_S = 10
+
+WRITE_OPTION = "corridor_writes"
+"""The execution option that marks a connection whose transaction will write."""
 
 
 def no_progress(done: int, total: int) -> None:
@@ -168,12 +174,12 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Make or migrate the schema up to ``revision`` (by default the newest), in one go."""
-        with self._errors(), self._engine.begin() as connection:
+        with self._errors(), self._writing() as connection:
             schema.upgrade(connection, revision)
 
     def downgrade(self, revision: str) -> None:
         """Migrate the schema down to ``revision``; ``"base"`` drops every corridor table."""
-        with self._errors(), self._engine.begin() as connection:
+        with self._errors(), self._writing() as connection:
             schema.downgrade(connection, revision)
 
     # -- scenarios ----------------------------------------------------------------------------
@@ -202,7 +208,7 @@ class Database:
             done += count
             progress(done, total)
 
-        with self._errors(), _without_cyclic_gc(), self._engine.begin() as connection:
+        with self._errors(), _without_cyclic_gc(), self._writing() as connection:
             self._require_schema(connection)
             if _operation_exists(connection, operation_id):
                 if not replace:
@@ -299,6 +305,15 @@ class Database:
                     for row in connection.execute(statement)]
 
     # -- plumbing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A connection in a transaction that will write."""
+        with self._engine.connect() as connection:
+            # SQLite: take the write lock at BEGIN (see _begin_sqlite_transaction).
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
@@ -414,6 +429,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         # WAL lets the dashboard read while an import or a check-in writes.
         cursor.execute("PRAGMA journal_mode = WAL")
+        # After a large import the write-ahead log would otherwise keep its size on disk.
+        cursor.execute(f"PRAGMA journal_size_limit = {SQLITE_WAL_SIZE_LIMIT}")
         # NORMAL is durable in WAL mode except for the last commits before a power cut.
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -422,7 +439,13 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that reads first and writes later cannot wait for another writer once it
+    # has read (SQLite answers "database is locked" at once); one that will write takes the
+    # write lock up front instead, waiting up to the busy timeout for it.
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 @contextmanager
