@@ -16,7 +16,7 @@ from corridor.domain import (
     InvalidValue,
     StoreError,
 )
-from corridor.store import Database
+from corridor.store import Database, schema
 from tests import builders
 from tests.pg_cluster import free_port
 
@@ -35,6 +35,17 @@ def test_uninitialised_database_asks_for_corridor_init(empty_database: Database,
     with pytest.raises(DatabaseNotInitialised, match="run `corridor init`") as raised:
         call(empty_database)
     assert raised.value.code == "database_not_initialised"
+
+
+def test_database_at_an_older_revision_asks_for_corridor_init(
+        database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When corridor ships a newer migration, a database at the older one must be upgraded."""
+    monkeypatch.setattr(schema, "head_revision", lambda: "0002")
+    monkeypatch.setattr(schema, "known_revisions", lambda: {"0001", "0002"})
+    with pytest.raises(DatabaseNotInitialised,
+                       match="at schema revision 0001 and this corridor needs 0002: run "
+                             "`corridor init` to upgrade it"):
+        database.load_scenario()
 
 
 def test_database_at_an_unknown_revision_asks_for_a_newer_corridor(database: Database) -> None:
