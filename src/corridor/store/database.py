@@ -8,7 +8,7 @@ the drivers' errors are translated at this edge, and no message ever shows a pas
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import psycopg
-from sqlalchemy import create_engine, delete, event, func, insert, select
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy import Table, create_engine, delete, event, func, insert, select
+from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -500,19 +500,23 @@ def _operation_ids(connection: Connection) -> list[str]:
     return list(connection.execute(statement).scalars())
 
 
-def _count(connection: Connection, table: Any, operation_id: str) -> int:
+def _count(connection: Connection, table: Table, operation_id: str) -> int:
     statement = select(func.count()).select_from(table).where(
         table.c.operation_id == operation_id)
     return int(connection.execute(statement).scalar_one())
 
 
-def _stream(connection: Connection, table: Any, columns: tuple[str, ...],
-            operation_id: str) -> Iterator[Any]:
-    """The rows of one operation in batches, never all of them in memory at once."""
+def _stream(connection: Connection, table: Table, columns: tuple[str, ...],
+            operation_id: str) -> Iterator[Sequence[Row[Any]]]:
+    """The rows of one operation in batches, never all of them in memory at once.
+
+    On PostgreSQL ``yield_per`` reads through a server-side cursor; SQLite's driver steps
+    through the rows as they are fetched anyway.
+    """
     statement = (select(*(table.c[name] for name in columns))
-                 .where(table.c.operation_id == operation_id))
-    result = connection.execution_options(yield_per=BATCH_SIZE).execute(statement)
-    yield from result.partitions()
+                 .where(table.c.operation_id == operation_id)
+                 .execution_options(yield_per=BATCH_SIZE))
+    yield from connection.execute(statement).partitions()
 
 
 def _utc(moment: datetime) -> datetime:
