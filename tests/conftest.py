@@ -15,8 +15,7 @@ import pytest
 
 from corridor.store import Database
 from tests.pg_cluster import PostgresCluster, PostgresUnavailable
-
-DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from tests.store_databases import DATABASE_KINDS, new_database_url
 
 
 @pytest.fixture(scope="session")
@@ -31,14 +30,6 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         pytest.skip(f"no PostgreSQL server: {reason}")
     yield cluster
     cluster.stop()
-
-
-def new_database_url(kind: str, folder: Path, request: pytest.FixtureRequest) -> str:
-    """The URL of a new, empty database of ``kind`` (a file in ``folder`` for SQLite)."""
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'corridor.db'}"
-    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-    return cluster.create_database()
 
 
 @pytest.fixture(params=DATABASE_KINDS)

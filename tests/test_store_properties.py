@@ -20,7 +20,7 @@ from corridor.domain import (
 )
 from corridor.store import Database
 from tests import builders
-from tests.conftest import DATABASE_KINDS, new_database_url
+from tests.store_databases import DATABASE_KINDS, new_database_url
 
 OPERATION = builders.operation()
 
