@@ -100,7 +100,8 @@ def test_generator_imports_only_the_standard_library_and_the_domain() -> None:
             for name in names:
                 assert name.split(".")[0] in allowed, f"{source.name} imports {name}"
                 if name.startswith("corridor."):
-                    assert name.startswith(("corridor.domain", "corridor.synthetic")), name
+                    assert name.startswith(("corridor.domain", "corridor.synthetic",
+                                            "corridor.memory")), name
 
 
 @pytest.mark.parametrize("leaving", [0, -5, 1_999, 1_000_001, 10**9])

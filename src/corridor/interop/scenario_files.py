@@ -33,6 +33,7 @@ from corridor.domain import (
     reference_problems,
 )
 from corridor.interop.operation_toml import OPERATION_FILE, operation_from_toml, operation_to_toml
+from corridor.memory import cyclic_gc_paused
 
 __all__ = [
     "HOUSEHOLD_COLUMNS",
@@ -323,9 +324,6 @@ def _read_records(sheet: _Sheet, known: Sequence[str], required: Sequence[str],
     household_column = positions["household_id"]
     canonical = tuple(sheet.header) == tuple(known)
     for row_number, row in enumerate(sheet.rows, start=2):
-        if not any(cell.strip() for cell in row):
-            result.skipped_rows.append(row_number)
-            continue  # blank lines at the end of a spreadsheet export are common and harmless
         record = None
         if fast is not None and canonical:
             try:
@@ -333,6 +331,10 @@ def _read_records(sheet: _Sheet, known: Sequence[str], required: Sequence[str],
             except (ValueError, TypeError, KeyError, IndexError):
                 record = None
         if record is None:
+            if not any(cell.strip() for cell in row):
+                # Blank lines at the end of a spreadsheet export are common and harmless.
+                result.skipped_rows.append(row_number)
+                continue
             record = _slow_record(sheet, row_number, row, positions, cells, make, problems)
             if len(problems) >= MAX_PROBLEMS:
                 raise _TooManyProblems
@@ -405,6 +407,11 @@ def _load_operation(folder: Path) -> Operation:
 
 def load_scenario(folder: Path, progress: Progress = _no_progress) -> Scenario:
     """Read a scenario folder; raise ScenarioRejected listing every problem in every file."""
+    with cyclic_gc_paused():
+        return _load_scenario(folder, progress)
+
+
+def _load_scenario(folder: Path, progress: Progress) -> Scenario:
     if not folder.is_dir():
         raise ScenarioRejected([Problem(str(folder), None, None,
                                         "is not a folder; give the folder that holds "
@@ -437,6 +444,11 @@ def load_scenario(folder: Path, progress: Progress = _no_progress) -> Scenario:
                                 f"reading stopped after {MAX_PROBLEMS} problems"))
     if households is None or persons is None:
         raise ScenarioRejected(problems)
+    if not problems and operation is not None:
+        try:  # the common case: everything resolves, and the check runs once, in the Scenario
+            return Scenario(operation, tuple(households.records), tuple(persons.records))
+        except InvalidValue:
+            pass  # list every reference problem with its row, below
     # A reference to a row that could not be read is a consequence, not a problem of its own.
     unread = households.unread_households | persons.unread_households
     sheets = {RecordKind.HOUSEHOLD: (household_sheet.name, households),
@@ -449,9 +461,7 @@ def load_scenario(folder: Path, progress: Progress = _no_progress) -> Scenario:
                                 reference.message))
         if len(problems) >= MAX_PROBLEMS:
             break
-    if problems or operation is None:
-        raise ScenarioRejected(problems)
-    return Scenario(operation, tuple(households.records), tuple(persons.records))
+    raise ScenarioRejected(problems)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ the drivers' errors are translated at this edge, and no message ever shows a pas
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from corridor.domain import (
     StoreError,
 )
 from corridor.interop.scenario_files import operation_from_toml, operation_to_toml
+from corridor.memory import cyclic_gc_paused
 from corridor.store import bulk, schema
 from corridor.store.rows import (
     HOUSEHOLD_COLUMNS,
@@ -208,7 +208,7 @@ class Database:
             done += count
             progress(done, total)
 
-        with self._errors(), _without_cyclic_gc(), self._writing() as connection:
+        with self._errors(), cyclic_gc_paused(), self._writing() as connection:
             self._require_schema(connection)
             if _operation_exists(connection, operation_id):
                 if not replace:
@@ -242,7 +242,7 @@ class Database:
         :class:`~corridor.domain.NotFound` for an unknown id, or when there is no operation or
         several to choose from (the message names them).
         """
-        with self._errors(), _without_cyclic_gc(), self._reading() as connection:
+        with self._errors(), cyclic_gc_paused(), self._reading() as connection:
             self._require_schema(connection)
             chosen = _choose_operation(connection, operation_id)
             document = connection.execute(
@@ -446,24 +446,6 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")
-
-
-@contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
-    """Pause Python's cycle collector while millions of records are built.
-
-    The records and row tuples hold no reference cycles, so reference counting frees them all;
-    but with the collector on, the millions of allocations trigger full collections that walk
-    every object in the process again and again, which made a large import or load several
-    times slower. The collector is switched back on (if it was on) when the block ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _operation_exists(connection: Connection, operation_id: str) -> bool:

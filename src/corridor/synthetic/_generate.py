@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from corridor.domain import Operation, Scenario
+from corridor.memory import cyclic_gc_paused
 from corridor.synthetic import _calibration as cal
 from corridor.synthetic._operation import build_operation
 from corridor.synthetic._registry import RegistryBuilder, RegistryTargets
 from corridor.synthetic._sizing import scale_for
 
 DEFAULT_SEED = 2017
-
-
-@contextmanager
-def _cyclic_collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector, and restore it as it was.
-
-    Building millions of long-lived objects makes the collector rescan the growing heap again and
-    again while it finds nothing to free (the registry has no reference cycles): at a million
-    leavers that was a third of the time. Reference counting still frees everything as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def no_progress(done: int, total: int) -> None:
@@ -66,7 +48,7 @@ def generate(leaving: int, seed: int = DEFAULT_SEED,
         destinations=[spec.site_id for spec in cal.DESTINATIONS],
         destination_weights=[spec.registered for spec in cal.DESTINATIONS],
         progress=progress)
-    with _cyclic_collector_paused():
+    with cyclic_gc_paused():
         builder.build()
         households, persons = tuple(builder.households), tuple(builder.persons)
         del builder  # its lists would double the registry's pointers while the scenario checks
