@@ -1,0 +1,235 @@
+"""Proven lower bounds on vehicle trips and on days, each with the constraint it comes from.
+
+Every bound here is a relaxation of the rules in docs/planning-rules.md: no plan that keeps the
+rules can do better, whatever its departure times. A plan whose days equal the best day bound is
+proven optimal in days.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+from corridor.domain import Bound, BoundKind
+from corridor.planner.problem import MINUTES_A_DAY, Problem, minutes
+
+
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+def l2_bound(weights: Sequence[int], capacity: int) -> int:
+    """Martello and Toth's L2 lower bound on the bins needed to pack ``weights``.
+
+    For each alpha in 0..capacity/2: items above capacity - alpha need a bin each; items above
+    capacity/2 need a bin each too; items from alpha to capacity/2 need whatever room is left in
+    the second kind's bins, and more bins for the rest. Evaluated at every distinct weight, in
+    O(n log n).
+    """
+    if not weights:
+        return 0
+    items = sorted(weights)
+    if items[-1] > capacity:
+        raise ValueError(f"an item of {items[-1]} does not fit a bin of {capacity}")
+    prefix = [0, *accumulate(items)]
+    n = len(items)
+    half = capacity / 2
+    above_half = n - bisect_right(items, half)  # items > capacity / 2
+    candidates = {0, *(w for w in items if w <= half)}
+    best = 0
+    for alpha in candidates:
+        j1_start = bisect_right(items, capacity - alpha)  # items > capacity - alpha
+        j1 = n - j1_start
+        j2_start = n - above_half
+        j2 = j1_start - j2_start  # capacity/2 < w <= capacity - alpha
+        j2_sum = prefix[j1_start] - prefix[j2_start]
+        j3_start = bisect_left(items, alpha) if alpha > 0 else 0
+        j3_sum = prefix[j2_start] - prefix[j3_start]  # alpha <= w <= capacity/2
+        extra = max(0, _ceil_div(j3_sum - (j2 * capacity - j2_sum), capacity))
+        best = max(best, j1 + j2 + extra)
+    return best
+
+
+def bus_riders(problem: Problem) -> dict[str, list[int]]:
+    """The seated load each household puts on buses, by destination.
+
+    A stretcher case rides an ambulance with one companion from the household (as long as
+    there is another member), so they are not bus riders; a household larger than a bus is
+    split into full buses and a remainder.
+    """
+    seats = max((v.seats for v in problem.buses.vehicles), default=1)
+    riders: dict[str, list[int]] = defaultdict(list)
+    for group in problem.groups:
+        for household in group.households:
+            stretchers = len(household.on_stretcher)
+            companions = min(stretchers, household.size - stretchers)
+            load = household.size - stretchers - companions
+            while load > seats:
+                riders[group.destination].append(seats)
+                load -= seats
+            if load:
+                riders[group.destination].append(load)
+    return riders
+
+
+@dataclass(frozen=True, slots=True)
+class TripBounds:
+    """Lower bounds on trips, by kind and destination, and the bounds to report."""
+
+    buses: dict[str, int]
+    ambulances: dict[str, int]
+    trucks: dict[str, int]
+    bounds: tuple[Bound, ...]
+
+    @property
+    def total(self) -> int:
+        """The lower bound on vehicle trips of every kind."""
+        return sum(self.buses.values()) + sum(self.ambulances.values()) + \
+            sum(self.trucks.values())
+
+
+def trip_bounds(problem: Problem) -> TripBounds:
+    """Lower bounds on bus, ambulance and truck trips for each destination."""
+    rules = problem.operation.convoy_rules
+    seats = max((v.seats for v in problem.buses.vehicles), default=0)
+    hold = max((v.luggage_capacity for v in problem.buses.vehicles), default=0)
+    truck = max((v.luggage_capacity for v in problem.trucks.vehicles), default=0)
+    stretchers = max((v.stretchers for v in problem.ambulances.vehicles), default=0)
+    riders = bus_riders(problem)
+    luggage: dict[str, int] = defaultdict(int)
+    stretcher_cases: dict[str, int] = defaultdict(int)
+    for group in problem.groups:
+        luggage[group.destination] += group.luggage_pieces
+        stretcher_cases[group.destination] += group.stretcher_cases
+    buses: dict[str, int] = {}
+    ambulances: dict[str, int] = {}
+    trucks: dict[str, int] = {}
+    by_seats = by_l2 = by_hold = 0
+    for lane in problem.lanes:
+        destination = lane.destination
+        loads = riders.get(destination, [])
+        seat_bound = _ceil_div(sum(loads), seats) if seats else 0
+        packing = l2_bound(loads, seats) if seats else 0
+        bus_trips = max(seat_bound, packing)
+        # Luggage rides in the holds of those buses, the rest on trucks (or on more buses).
+        pieces = luggage[destination]
+        options = [bus_trips + (_ceil_div(max(0, pieces - bus_trips * hold), truck)
+                                if truck else (0 if pieces <= bus_trips * hold else 10**9))]
+        if hold:
+            more_buses = max(bus_trips, _ceil_div(pieces, hold))
+            options.append(more_buses)
+        luggage_trips = min(options)
+        ambulance_trips = _ceil_div(stretcher_cases[destination], stretchers) if stretchers \
+            else 0
+        convoys = _ceil_div(luggage_trips + ambulance_trips, rules.max_vehicles_per_convoy) \
+            if luggage_trips + ambulance_trips else 0
+        ambulance_trips = max(ambulance_trips, convoys * rules.min_ambulances_per_convoy)
+        buses[destination] = bus_trips
+        trucks[destination] = max(0, luggage_trips - bus_trips)
+        ambulances[destination] = ambulance_trips
+        by_seats += seat_bound
+        by_l2 += packing
+        by_hold += luggage_trips
+    bounds = (
+        Bound(BoundKind.TRIPS, "bus seats", by_seats, "seats",
+              f"bus riders fill at least {by_seats:,} bus trips of {seats} seats"),
+        Bound(BoundKind.TRIPS, "households on buses (Martello-Toth L2)", by_l2, "seats",
+              f"households cannot be packed into fewer than {by_l2:,} bus trips without "
+              "splitting them"),
+        Bound(BoundKind.TRIPS, "hold room", by_hold, "luggage",
+              f"luggage needs at least {by_hold:,} bus and truck trips"),
+        Bound(BoundKind.TRIPS, "all vehicle trips", sum(buses.values()) +
+              sum(ambulances.values()) + sum(trucks.values()), "fleet",
+              "buses, luggage trucks and ambulances together"),
+    )
+    return TripBounds(buses, ambulances, trucks, bounds)
+
+
+def _earliest_offset(problem: Problem, travel_minutes: int) -> int:
+    """The fewest days after its departure day that a convoy can arrive on."""
+    earliest = minutes(problem.operation.convoy_rules.departure_earliest)
+    return (earliest + travel_minutes) // MINUTES_A_DAY
+
+
+def day_bounds(problem: Problem, trips: TripBounds) -> tuple[Bound, ...]:
+    """Lower bounds on the days from the window's start to the last arrival."""
+    rules = problem.operation.convoy_rules
+    earliest = minutes(rules.departure_earliest)
+    latest = min(minutes(rules.departure_latest), problem.closes)
+    hours = max(0, latest - problem.opens)
+    people = problem.people
+    bounds: list[Bound] = []
+    if people == 0:
+        return ()
+    first_arrival = min(_earliest_offset(problem, lane.travel_minutes) for lane in problem.lanes)
+    people_a_day = int(problem.people_per_minute * hours)
+    people_a_day = max(0, people_a_day)
+    departure_days = _ceil_div(people, people_a_day) if people_a_day else 10**6
+    bounds.append(Bound(
+        BoundKind.DAYS, "checkpoint people", departure_days + first_arrival, "checkpoint",
+        f"the checkpoint is the bottleneck: {people_a_day:,} people a day can pass before the "
+        f"last departure, so {people:,} people need {departure_days:,} days"))
+    vehicles_a_day = int(problem.vehicles_per_minute * hours)
+    vehicle_days = _ceil_div(trips.total, vehicles_a_day) if vehicles_a_day else 10**6
+    bounds.append(Bound(
+        BoundKind.DAYS, "checkpoint vehicles", vehicle_days + first_arrival, "checkpoint",
+        f"the checkpoint clears {vehicles_a_day:,} vehicles a day and at least "
+        f"{trips.total:,} vehicle trips are needed"))
+    convoy_room = rules.max_convoys_per_day * rules.max_vehicles_per_convoy
+    convoy_days = _ceil_div(trips.total, convoy_room)
+    bounds.append(Bound(
+        BoundKind.DAYS, "convoys a day", convoy_days + first_arrival, "convoy rules",
+        f"at most {rules.max_convoys_per_day} convoys of {rules.max_vehicles_per_convoy} "
+        f"vehicles a day carry the {trips.total:,} vehicle trips"))
+    forced: dict[str, int] = defaultdict(int)
+    for group in problem.groups:
+        if not group.chosen_by_planner:  # only a household's own choice binds every plan
+            forced[group.destination] += group.people
+    total_reception = sum(lane.reception_per_day for lane in problem.lanes)
+    for lane in problem.lanes:
+        count = forced[lane.destination]
+        if count:
+            value = _earliest_offset(problem, lane.travel_minutes) + \
+                _ceil_div(count, lane.reception_per_day)
+            bounds.append(Bound(
+                BoundKind.DAYS, f"reception at {lane.name}", value, "reception",
+                f"{lane.name} receives {lane.reception_per_day:,} people a day and "
+                f"{count:,} people go there"))
+    bounds.append(Bound(
+        BoundKind.DAYS, "reception everywhere", first_arrival + _ceil_div(people,
+                                                                          total_reception),
+        "reception", f"the destinations together receive {total_reception:,} people a day"))
+    bounds.extend(_fleet_bounds(problem, trips, first_arrival, earliest, latest))
+    return tuple(bounds)
+
+
+def _fleet_bounds(problem: Problem, trips: TripBounds, first_arrival: int, earliest: int,
+                  latest: int) -> list[Bound]:
+    """Days the fleet needs: every trip keeps its vehicle busy for its round trip and rest."""
+    rest = round(problem.operation.convoy_rules.rest_hours * 60)
+    bounds = []
+    for fleet, needed, label in ((problem.buses, trips.buses, "buses"),
+                                 (problem.ambulances, trips.ambulances, "ambulances")):
+        count = len(fleet.vehicles)
+        work = sum(needed[lane.destination] * (2 * lane.travel_minutes + rest)
+                   for lane in problem.lanes)
+        if not work:
+            continue
+        longest = max(2 * lane.travel_minutes + rest for lane in problem.lanes)
+        if count == 0:
+            bounds.append(Bound(BoundKind.DAYS, f"fleet of {label}", 10**6, "fleet",
+                                f"there are no {label} and {sum(needed.values()):,} trips "
+                                "need them"))
+            continue
+        # A vehicle's busy time fits between its first departure (>= earliest on day 0) and
+        # the end of its last trip (departing <= latest on the last departure day).
+        per_vehicle_span = _ceil_div(work, count) - (latest - earliest) - longest
+        departure_days = max(1, 1 + _ceil_div(max(0, per_vehicle_span), MINUTES_A_DAY))
+        bounds.append(Bound(
+            BoundKind.DAYS, f"fleet of {label}", departure_days + first_arrival, "fleet",
+            f"{count:,} {label} doing round trips and resting need {departure_days:,} days of "
+            f"departures for {sum(needed.values()):,} trips"))
+    return bounds

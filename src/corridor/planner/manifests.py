@@ -1,0 +1,345 @@
+"""Manifests: whole households onto convoys and named vehicles, day by day.
+
+The aggregate schedule says how many people should have left for each destination by the end of
+each day. Here, day by day and destination by destination (earliest last departure first, as
+the checkpoint serves them), households are taken in priority order (pinned ones first, then
+medical emergencies, other vulnerable people, the rest; registration order within each) up to
+that number, and packed into convoys:
+
+- stretcher cases and one companion each into ambulances;
+- the other members into buses, first-fit decreasing by household (a household larger than a
+  bus fills whole buses and then a part of one);
+- luggage into the hold of the household's own bus, the rest onto the convoy's trucks;
+- named vehicles that are available that day and back from their last trip and rest.
+
+A convoy is closed when it is full (vehicles a convoy) or the day's number is reached; its
+departure is the moment the checkpoint has cleared it and everyone before it. Whatever does not
+fit waits for the next day, so the plan can take longer than the schedule; nothing is dropped
+unless the window ends first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from math import ceil
+
+from corridor.domain import (
+    Convoy,
+    ManifestLine,
+    Unplanned,
+    UnplannedReason,
+    Vehicle,
+    VehicleKind,
+    VehicleTrip,
+)
+from corridor.planner.problem import MINUTES_A_DAY, Group, Lane, Problem, Traveller
+from corridor.planner.schedule import Schedule
+
+LOOK_AHEAD = 64
+"""Households further down the queue tried when the next one does not fit a day's number."""
+
+
+@dataclass
+class _Fleet:
+    """Named vehicles of one kind and when each is free again (minutes from the window start)."""
+
+    vehicles: list[Vehicle]
+    free_at: dict[str, int] = field(default_factory=dict)
+
+    def free(self, problem: Problem, day: int, moment: int) -> list[Vehicle]:
+        """Vehicles available on ``day`` and back from their last trip by ``moment``."""
+        date = problem.day(day)
+        return [v for v in self.vehicles if self.free_at.get(v.vehicle_id, -1) <= moment
+                and v.available_on(date)]
+
+
+@dataclass
+class _Packed:
+    """One convoy's load before vehicles are named."""
+
+    buses: list[list[ManifestLine]]
+    ambulances: list[list[ManifestLine]]
+    trucks: list[list[ManifestLine]]
+
+    @property
+    def vehicles(self) -> int:
+        return len(self.buses) + len(self.ambulances) + len(self.trucks)
+
+
+def _split_household(household: Traveller) -> tuple[list[list[str]], list[str]]:
+    """Ambulance parts (a stretcher case and a companion) and the bus riders of a household."""
+    stretcher = list(household.on_stretcher)
+    others = [p for p in household.persons if p not in household.on_stretcher]
+    parts = []
+    for case in stretcher:
+        part = [case]
+        if others:
+            part.append(others.pop(0))
+        parts.append(part)
+    return parts, others
+
+
+def pack_convoy(groups: list[Group], problem: Problem) -> _Packed | None:
+    """Pack the groups' households into buses, ambulances and trucks; None if they cannot go."""
+    seats = problem.buses.seats
+    hold = problem.buses.luggage_capacity
+    truck_load = problem.trucks.luggage_capacity
+    stretchers = problem.ambulances.stretchers
+    ambulance_seats = problem.ambulances.seats
+    ambulances: list[list[ManifestLine]] = []
+    ambulance_room: list[tuple[int, int]] = []  # stretchers, seats left
+    items: list[tuple[int, str, list[str]]] = []  # bus riders: size, household, persons
+    luggage: dict[str, int] = {}
+    for group in groups:
+        for household in group.households:
+            parts, riders = _split_household(household)
+            for part in parts:
+                seated = len(part) - 1
+                index = next((i for i, (free_stretchers, free_seats) in enumerate(ambulance_room)
+                              if free_stretchers >= 1 and free_seats >= seated), None)
+                if index is None:
+                    if stretchers < 1 or ambulance_seats < seated:
+                        return None
+                    ambulances.append([])
+                    ambulance_room.append((stretchers, ambulance_seats))
+                    index = len(ambulances) - 1
+                free_stretchers, free_seats = ambulance_room[index]
+                ambulance_room[index] = (free_stretchers - 1, free_seats - seated)
+                ambulances[index].append(ManifestLine(household.household_id, tuple(part),
+                                                      (part[0],)))
+            while len(riders) > seats:
+                items.append((seats, household.household_id, riders[:seats]))
+                riders = riders[seats:]
+            if riders:
+                items.append((len(riders), household.household_id, riders))
+            luggage[household.household_id] = household.luggage_pieces
+    items.sort(key=lambda item: -item[0])  # stable: ties keep priority order
+    bus_loads: list[list[tuple[str, list[str]]]] = []
+    bus_room: list[int] = []
+    for size, household_id, persons in items:
+        bus = next((i for i, room in enumerate(bus_room) if room >= size), None)
+        if bus is None:
+            bus_loads.append([])
+            bus_room.append(seats)
+            bus = len(bus_loads) - 1
+        bus_room[bus] -= size
+        bus_loads[bus].append((household_id, persons))
+    buses: list[list[ManifestLine]] = []
+    overflow: list[tuple[str, int]] = []
+    for load in bus_loads:
+        room = hold
+        lines = []
+        for household_id, persons in load:
+            pieces = min(room, luggage.get(household_id, 0))
+            luggage[household_id] = luggage.get(household_id, 0) - pieces
+            room -= pieces
+            lines.append(ManifestLine(household_id, tuple(persons), (), pieces))
+        buses.append(lines)
+    for group in groups:
+        for household in group.households:
+            if luggage.get(household.household_id, 0) > 0:
+                overflow.append((household.household_id, luggage[household.household_id]))
+    trucks: list[list[ManifestLine]] = []
+    if overflow:
+        if truck_load < 1:
+            return None
+        room = 0
+        for household_id, pieces in overflow:
+            left = pieces
+            while left > 0:
+                if room == 0:
+                    trucks.append([])
+                    room = truck_load
+                taken = min(room, left)
+                trucks[-1].append(ManifestLine(household_id, (), (), taken))
+                room -= taken
+                left -= taken
+    return _Packed(buses, ambulances, trucks)
+
+
+@dataclass
+class _Day:
+    """The checkpoint's work so far on one day."""
+
+    people: int = 0
+    vehicles: int = 0
+    convoys: int = 0
+    last_departure: int = -1
+
+
+@dataclass
+class Realised:
+    """The convoys made, the households that could not go, and the last arrival day index."""
+
+    convoys: list[Convoy]
+    unplanned: list[Unplanned]
+    last_arrival_day: int
+
+
+def _departure(problem: Problem, lane: Lane, today: _Day, people: int, vehicles: int) -> int:
+    """When a convoy can leave (minutes from midnight), given the checkpoint's day so far."""
+    cleared = problem.opens + max((today.people + people) / problem.people_per_minute,
+                                  (today.vehicles + vehicles) / problem.vehicles_per_minute)
+    return max(lane.earliest, ceil(cleared - 1e-9), today.last_departure + 1)
+
+
+def realise(problem: Problem, schedule: Schedule | None,
+            progress: Callable[[int, int], None]) -> Realised:
+    """Turn the aggregate schedule into convoys of named vehicles, day by day."""
+    rules = problem.operation.convoy_rules
+    queues: dict[str, list[Group]] = defaultdict(list)
+    for group in sorted(problem.groups, key=lambda g: (g.pinned_day is None, g.pinned_day or 0,
+                                                       g.priority, g.group_id)):
+        queues[group.destination].append(group)
+    heads = dict.fromkeys(queues, 0)
+    taken: set[int] = set()
+    fleets = {VehicleKind.BUS: _Fleet(list(problem.buses.vehicles)),
+              VehicleKind.AMBULANCE: _Fleet(list(problem.ambulances.vehicles)),
+              VehicleKind.LUGGAGE_TRUCK: _Fleet(list(problem.trucks.vehicles))}
+    target: dict[str, float] = defaultdict(float)
+    done: dict[str, int] = defaultdict(int)
+    total = problem.people
+    moved = 0
+    convoys: list[Convoy] = []
+    last_arrival = -1
+    lanes = sorted(problem.lanes, key=lambda lane: (lane.latest, lane.destination))
+    quotas_used: dict[int, int] = defaultdict(int)
+    for day in range(problem.window_days):
+        if moved >= total:
+            break
+        today = _Day()
+        for lane in lanes:
+            k = lane.destination
+            if schedule is not None:
+                target[k] += schedule.people_on(day, k)
+            if k not in queues or heads[k] >= len(queues[k]):
+                continue
+            if day + lane.arrival_offset >= problem.window_days:
+                continue
+            phase = problem.phase_of_day[day]
+            if problem.phase_quotas and (phase is None
+                                         or k not in problem.phase_destinations[phase]):
+                continue
+            after_schedule = schedule is None or day >= schedule.days - lane.arrival_offset - 1
+            allowance = lane.reception_per_day if after_schedule else \
+                min(lane.reception_per_day, round(target[k]) - done[k])
+            if phase is not None and problem.phase_quotas[phase] is not None:
+                quota = problem.phase_quotas[phase]
+                assert quota is not None
+                allowance = min(allowance, quota - quotas_used[phase])
+            while allowance > 0 and today.convoys < rules.max_convoys_per_day:
+                made = _make_convoy(problem, lane, day, today, queues[k], heads, taken,
+                                    fleets, allowance)
+                if made is None:
+                    break
+                convoy, people = made
+                convoys.append(convoy)
+                allowance -= people
+                done[k] += people
+                moved += people
+                if phase is not None:
+                    quotas_used[phase] += people
+                last_arrival = max(last_arrival, day + lane.arrival_offset)
+                while heads[k] < len(queues[k]) and queues[k][heads[k]].group_id in taken:
+                    heads[k] += 1
+        progress(moved, total)
+    unplanned = [Unplanned(household.household_id, household.size,
+                           UnplannedReason.INFEASIBLE,
+                           "no room on a convoy before the window closes")
+                 for k, queue in queues.items() for group in queue[heads[k]:]
+                 if group.group_id not in taken for household in group.households]
+    return Realised(convoys, unplanned, last_arrival)
+
+
+def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day, queue: list[Group],
+                 heads: dict[str, int], taken: set[int],
+                 fleets: dict[VehicleKind, _Fleet], allowance: int,
+                 ) -> tuple[Convoy, int] | None:
+    """The next convoy to ``lane`` on ``day`` within ``allowance`` people, or None."""
+    rules = problem.operation.convoy_rules
+    checkpoint_people = int(problem.people_per_minute * (lane.latest - problem.opens)) - \
+        today.people
+    checkpoint_vehicles = int(problem.vehicles_per_minute * (lane.latest - problem.opens)) - \
+        today.vehicles
+    room = min(allowance, checkpoint_people)
+    date = problem.day(day)
+    ready = {kind: sorted(fleet.free_at.get(v.vehicle_id, -1) for v in fleet.vehicles
+                          if v.available_on(date))
+             for kind, fleet in fleets.items()}
+    chosen: list[Group] = []
+    people = 0
+    seats = max(1, problem.buses.seats)
+    vehicle_room = min(rules.max_vehicles_per_convoy, checkpoint_vehicles)
+    skipped = 0
+    index = heads[lane.destination]
+    while index < len(queue) and skipped <= LOOK_AHEAD:
+        group = queue[index]
+        index += 1
+        if group.group_id in taken:
+            continue
+        if group.pinned_day is not None and group.pinned_day > day:
+            skipped += 1
+            continue
+        if people + group.people > room:
+            skipped += 1
+            continue
+        estimate = (people + group.people) / seats + 2 + rules.min_ambulances_per_convoy
+        if estimate > vehicle_room and chosen:
+            break
+        chosen.append(group)
+        people += group.people
+    while chosen:
+        packed = pack_convoy(chosen, problem)
+        if packed is not None:
+            ambulances = max(len(packed.ambulances), rules.min_ambulances_per_convoy)
+            needed = {VehicleKind.BUS: len(packed.buses), VehicleKind.AMBULANCE: ambulances,
+                      VehicleKind.LUGGAGE_TRUCK: len(packed.trucks)}
+            vehicles = sum(needed.values())
+            if vehicles <= vehicle_room and all(count <= len(ready[kind])
+                                                for kind, count in needed.items()):
+                # Leave once the checkpoint has cleared the convoy and enough vehicles are back.
+                back = max((ready[kind][count - 1] for kind, count in needed.items() if count),
+                           default=-1) - day * MINUTES_A_DAY
+                departure = max(_departure(problem, lane, today, people, vehicles), back)
+                if departure <= lane.latest:
+                    free = {kind: fleet.free(problem, day, day * MINUTES_A_DAY + departure)
+                            for kind, fleet in fleets.items()}
+                    return _close(problem, lane, day, today, chosen, packed, ambulances,
+                                  departure, fleets, free, taken), people
+        people -= chosen.pop().people
+    return None
+
+
+def _close(problem: Problem, lane: Lane, day: int, today: _Day, chosen: list[Group],
+           packed: _Packed, ambulances: int, departure: int,
+           fleets: dict[VehicleKind, _Fleet], free: dict[VehicleKind, list[Vehicle]],
+           taken: set[int]) -> Convoy:
+    """Name the vehicles, book them until they are back and rested, and make the convoy."""
+    rest = round(problem.operation.convoy_rules.rest_hours * 60)
+    leaves = day * MINUTES_A_DAY + departure
+    back = leaves + 2 * lane.travel_minutes + rest
+    trips: list[VehicleTrip] = []
+    loads = ((VehicleKind.BUS, packed.buses),
+             (VehicleKind.AMBULANCE, packed.ambulances +
+              [[] for _ in range(ambulances - len(packed.ambulances))]),
+             (VehicleKind.LUGGAGE_TRUCK, packed.trucks))
+    for kind, lines_of in loads:
+        # Vehicles back earliest go first, so that the fleet turns over evenly.
+        pool = sorted(free[kind], key=lambda v: (fleets[kind].free_at.get(v.vehicle_id, -1),
+                                                 v.vehicle_id))
+        for vehicle, lines in zip(pool, lines_of, strict=False):
+            fleets[kind].free_at[vehicle.vehicle_id] = back
+            trips.append(VehicleTrip(vehicle.vehicle_id, kind, tuple(lines)))
+    people = sum(group.people for group in chosen)
+    today.people += people
+    today.vehicles += len(trips)
+    today.convoys += 1
+    today.last_departure = departure
+    taken.update(group.group_id for group in chosen)
+    moment = datetime.combine(problem.day(day), datetime.min.time()) + \
+        timedelta(minutes=departure)
+    return Convoy(f"{problem.day(day):%Y-%m-%d}/{today.convoys}", problem.day(day), moment,
+                  lane.destination, tuple(trips))

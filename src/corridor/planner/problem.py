@@ -1,0 +1,340 @@
+"""The planning problem: a scenario reduced to what the planner needs, counted not enumerated.
+
+Households that must travel together (linked households) form a travel group. Each group has one
+destination, a priority class, and its people, stretcher cases and luggage. Times are minutes
+from midnight; days are indexes from the window's first day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, time, timedelta
+from enum import IntEnum
+
+from corridor.domain import (
+    Category,
+    Household,
+    Intent,
+    Operation,
+    Person,
+    Pin,
+    PriorityWeights,
+    Scenario,
+    Unplanned,
+    UnplannedReason,
+    Vehicle,
+    VehicleKind,
+)
+
+MINUTES_A_DAY = 24 * 60
+
+
+class Priority(IntEnum):
+    """Who goes first: medical emergencies, then other vulnerable people, then the rest."""
+
+    MEDICAL = 0
+    VULNERABLE = 1
+    OTHER = 2
+
+    def weight(self, weights: PriorityWeights) -> float:
+        """The scenario's weight of this class."""
+        return (weights.medical_emergency, weights.vulnerable, weights.other)[self]
+
+
+@dataclass(frozen=True, slots=True)
+class Traveller:
+    """One household's people who leave: seated persons, stretcher cases, luggage."""
+
+    household_id: str
+    persons: tuple[str, ...]
+    on_stretcher: tuple[str, ...]
+    luggage_pieces: int
+
+    @property
+    def size(self) -> int:
+        """People who leave."""
+        return len(self.persons)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Households that must travel in one convoy, bound for one destination."""
+
+    group_id: int
+    destination: str
+    priority: Priority
+    households: tuple[Traveller, ...]
+    pinned_day: int | None = None
+    chosen_by_planner: bool = False
+
+    @property
+    def people(self) -> int:
+        """People who leave in this group."""
+        return sum(household.size for household in self.households)
+
+    @property
+    def stretcher_cases(self) -> int:
+        """People of the group on stretchers."""
+        return sum(len(household.on_stretcher) for household in self.households)
+
+    @property
+    def luggage_pieces(self) -> int:
+        """Pieces of luggage of the group."""
+        return sum(household.luggage_pieces for household in self.households)
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """When convoys to one destination may leave so that they all arrive on the same day.
+
+    Reception is counted by calendar day of arrival; departures between ``earliest`` and
+    ``latest`` (minutes from midnight) arrive ``arrival_offset`` days after their departure day.
+    """
+
+    destination: str
+    name: str
+    travel_minutes: int
+    earliest: int
+    latest: int
+    arrival_offset: int
+    reception_per_day: int
+    round_trip_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class FleetKind:
+    """The vehicles of one kind, with the smallest capacity the planner counts on."""
+
+    kind: VehicleKind
+    vehicles: tuple[Vehicle, ...]
+    seats: int
+    stretchers: int
+    luggage_capacity: int
+    available_per_day: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Everything the planner needs, derived once from a scenario."""
+
+    operation: Operation
+    start: date
+    window_days: int
+    groups: tuple[Group, ...]
+    unplanned: tuple[Unplanned, ...]
+    lanes: tuple[Lane, ...]
+    buses: FleetKind
+    ambulances: FleetKind
+    trucks: FleetKind
+    opens: int
+    closes: int
+    people_per_minute: float
+    vehicles_per_minute: float
+    phase_of_day: tuple[int | None, ...]
+    phase_quotas: tuple[int | None, ...]
+    phase_destinations: tuple[frozenset[str], ...]
+    split_households: tuple[str, ...]
+
+    def day(self, index: int) -> date:
+        """The date of a day index."""
+        return self.start + timedelta(days=index)
+
+    def lane(self, destination: str) -> Lane:
+        """The lane of a destination."""
+        for lane in self.lanes:
+            if lane.destination == destination:
+                return lane
+        raise KeyError(destination)
+
+    @property
+    def people(self) -> int:
+        """People to plan."""
+        return sum(group.people for group in self.groups)
+
+
+def minutes(moment: time) -> int:
+    """Minutes from midnight."""
+    return moment.hour * 60 + moment.minute
+
+
+def _lane(operation: Operation, destination_id: str, earliest: int, latest: int,
+          return_earliest: int) -> Lane:
+    destination = operation.destination(destination_id)
+    travel = round(destination.travel_hours * 60)
+    best: tuple[int, int, int] | None = None
+    for offset in range((earliest + travel) // MINUTES_A_DAY,
+                        (latest + travel) // MINUTES_A_DAY + 1):
+        low = max(earliest, offset * MINUTES_A_DAY - travel)
+        high = min(latest, (offset + 1) * MINUTES_A_DAY - travel - 1)
+        if high >= low and (best is None or high - low > best[1] - best[0]):
+            best = (low, high, offset)
+    assert best is not None  # the departure window is not empty, so some offset fits
+    low, high, offset = best
+    rest = round(operation.convoy_rules.rest_hours * 60)
+    # The latest departure here, then the earliest departure anywhere: the longest wait.
+    cycle = 2 * travel + rest + high - return_earliest
+    round_trip_days = max(1, -(-cycle // MINUTES_A_DAY))
+    return Lane(destination_id, destination.name, travel, low, high, offset,
+                destination.reception_capacity_per_day, round_trip_days)
+
+
+def _fleet_kind(operation: Operation, kind: VehicleKind, start: date, days: int) -> FleetKind:
+    vehicles = tuple(vehicle for vehicle in operation.vehicles() if vehicle.kind is kind)
+    available = tuple(sum(vehicle.available_on(start + timedelta(days=day))
+                          for vehicle in vehicles) for day in range(days))
+    if not vehicles:
+        return FleetKind(kind, (), 0, 0, 0, available)
+    return FleetKind(kind, vehicles, min(v.seats for v in vehicles),
+                     min(v.stretchers for v in vehicles),
+                     min(v.luggage_capacity for v in vehicles), available)
+
+
+def _priority(persons: Iterable[Person]) -> Priority:
+    best = Priority.OTHER
+    for person in persons:
+        if person.needs_stretcher or "medical_emergency" in person.vulnerabilities:
+            return Priority.MEDICAL
+        if person.vulnerabilities:
+            best = Priority.VULNERABLE
+    return best
+
+
+class _Links:
+    """Union-find over household ids: linked households end in one travel group."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        root = item
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while item != root:  # path compression keeps later look-ups short
+            self.parent[item], item = root, self.parent.get(item, item)
+        return root
+
+    def union(self, first: str, second: str) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+def build_problem(scenario: Scenario, pins: tuple[Pin, ...] = ()) -> Problem:
+    """Reduce a scenario to the planning problem (groups, lanes, fleet, checkpoint, phases)."""
+    operation = scenario.operation
+    agreement = operation.agreement
+    rules = operation.convoy_rules
+    start, window_days = agreement.window.start, agreement.window.days
+    may_leave = agreement.terms.may_leave
+    members: dict[str, list[Person]] = defaultdict(list)
+    for person in scenario.persons:
+        members[person.household_id].append(person)
+    links = _Links()
+    for household in scenario.households:
+        if household.linked_to is not None:
+            links.union(household.household_id, household.linked_to)
+    pinned = {pin.household_id: (pin.day - start).days for pin in pins}
+    unplanned: list[Unplanned] = []
+    travellers: dict[str, list[tuple[Household, Traveller, list[Person]]]] = defaultdict(list)
+    accepts = {site.site_id: site.accepts_combatants for site in operation.destinations}
+    for household in scenario.households:
+        people = members[household.household_id]
+        leaving = [p for p in people if p.intent is Intent.LEAVE and p.category in may_leave]
+        undecided = [p for p in people if p.intent is Intent.UNDECIDED]
+        if not leaving:
+            if undecided:
+                unplanned.append(Unplanned(household.household_id, len(undecided),
+                                           UnplannedReason.UNDECIDED,
+                                           f"{len(undecided)} undecided: ask again before the "
+                                           "next plan"))
+            continue
+        traveller = Traveller(household.household_id, tuple(p.person_id for p in leaving),
+                              tuple(p.person_id for p in leaving if p.needs_stretcher),
+                              sum(p.luggage_pieces for p in leaving))
+        travellers[links.find(household.household_id)].append((household, traveller, leaving))
+    groups: list[Group] = []
+    eligible = list(agreement.destinations)
+    flexible: dict[int, list[str]] = {}
+    for root in sorted(travellers, key=lambda r: min(h.household_id for h, _, _ in
+                                                        travellers[r])):
+        entries = travellers[root]
+        preferences = {h.destination_preference for h, _, _ in entries
+                       if h.destination_preference is not None}
+        combatants = any(p.category is Category.COMBATANT for _, _, ps in entries for p in ps)
+        ids = ", ".join(h.household_id for h, _, _ in entries)
+        if len(preferences) > 1:
+            for household, traveller, _ in entries:
+                unplanned.append(Unplanned(household.household_id, traveller.size,
+                                           UnplannedReason.NOT_ELIGIBLE,
+                                           f"linked households {ids} prefer different "
+                                           f"destinations ({', '.join(sorted(preferences))})"))
+            continue
+        options: list[str] = sorted(preferences) or [d for d in eligible
+                                           if accepts[d] or not combatants]
+        destination = options[0] if options else None
+        if not preferences and len(options) > 1:
+            flexible[len(groups)] = options
+        if destination is None or (combatants and not accepts[destination]):
+            for household, traveller, _ in entries:
+                unplanned.append(Unplanned(household.household_id, traveller.size,
+                                           UnplannedReason.NOT_ELIGIBLE,
+                                           "combatants travel with the household and no "
+                                           "wanted destination accepts combatants"))
+            continue
+        pinned_days = {pinned[h.household_id] for h, _, _ in entries if h.household_id in pinned}
+        groups.append(Group(len(groups), destination,
+                            _priority(p for _, _, ps in entries for p in ps),
+                            tuple(t for _, t, _ in entries),
+                            min(pinned_days) if pinned_days else None))
+    earliest, latest = minutes(rules.departure_earliest), minutes(rules.departure_latest)
+    opens, closes = minutes(operation.checkpoint.opens), minutes(operation.checkpoint.closes)
+    latest = min(latest, closes)
+    lanes = tuple(_lane(operation, d, earliest, latest, earliest) for d in agreement.destinations)
+    _spread_open_choices(groups, flexible, lanes)
+    checkpoint = operation.checkpoint
+    phase_of_day: list[int | None] = []
+    for index in range(window_days):
+        day = start + timedelta(days=index)
+        phase_of_day.append(next((n for n, phase in enumerate(agreement.phases)
+                                  if day in phase.dates), None))
+    buses = _fleet_kind(operation, VehicleKind.BUS, start, window_days)
+    largest_bus = max((v.seats for v in buses.vehicles), default=0)
+    split = tuple(t.household_id for g in groups for t in g.households
+                  if t.size - len(t.on_stretcher) > largest_bus)
+    return Problem(
+        operation=operation, start=start, window_days=window_days, groups=tuple(groups),
+        unplanned=tuple(sorted(unplanned, key=lambda u: u.household_id)), lanes=lanes,
+        buses=buses,
+        ambulances=_fleet_kind(operation, VehicleKind.AMBULANCE, start, window_days),
+        trucks=_fleet_kind(operation, VehicleKind.LUGGAGE_TRUCK, start, window_days),
+        opens=opens, closes=closes,
+        people_per_minute=checkpoint.lanes * checkpoint.people_per_hour_per_lane / 60,
+        vehicles_per_minute=checkpoint.lanes * checkpoint.vehicles_per_hour_per_lane / 60,
+        phase_of_day=tuple(phase_of_day),
+        phase_quotas=tuple(phase.quota for phase in agreement.phases),
+        phase_destinations=tuple(frozenset(phase.destinations or agreement.destinations)
+                                 for phase in agreement.phases),
+        split_households=split,
+    )
+
+
+def _spread_open_choices(groups: list[Group], flexible: dict[int, list[str]],
+                         lanes: tuple[Lane, ...]) -> None:
+    """Send groups without a preference where reception has the most room for them.
+
+    In group order, each goes to the eligible destination whose people so far, with this group,
+    are the smallest share of its reception capacity a day; the same scenario always gives the
+    same choice.
+    """
+    capacity = {lane.destination: lane.reception_per_day for lane in lanes}
+    load: dict[str, int] = defaultdict(int)
+    for index, group in enumerate(groups):
+        if index not in flexible:
+            load[group.destination] += group.people
+    for index, options in flexible.items():
+        group = groups[index]
+        best = min(options, key=lambda d: ((load[d] + group.people) / capacity[d], d))
+        load[best] += group.people
+        groups[index] = replace(group, destination=best, chosen_by_planner=True)

@@ -1,0 +1,288 @@
+"""The aggregate schedule: how many people of each priority leave for each destination each day,
+and how many buses, ambulances, trucks and convoys carry them.
+
+People are counted, not enumerated, so the model's size depends on days x destinations, not on
+the population. It is a linear programme solved with HiGHS under a deterministic limit (simplex
+iterations, never wall-clock time), one thread: the same problem always gives the same schedule.
+Vehicles are counted fractionally here; the manifests (manifests.py) turn the schedule's people
+into whole households on whole, named vehicles, and the checker proves the result.
+
+For a horizon of D days (the last arrival on day D - 1) the model keeps, for every day d and
+destination k: people (by priority) up to the reception capacity; riders within the seats of
+the buses, stretcher cases within the ambulances' stretchers, luggage within holds and trucks;
+vehicles within convoys, convoys within the day's limit; the checkpoint's people and vehicles
+before each destination's last departure; vehicles busy for their round trip and rest within
+the fleet available each day; phases, quotas and pins. The planner looks for the smallest D (by
+bisection: feasibility is monotone in D), then minimises priority-weighted arrival days, with a
+cost on trips.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from math import floor
+
+import highspy
+import numpy as np
+
+from corridor.planner.problem import Priority, Problem
+
+SIMPLEX_ITERATION_LIMIT = 5_000_000
+"""Deterministic limit on the work of one solve (HiGHS has no deterministic time limit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DayLoad:
+    """What leaves on one day for one destination, in the aggregate (fractional counts)."""
+
+    day: int
+    destination: str
+    people: dict[Priority, float]
+    buses: float
+    ambulances: float
+    trucks: float
+
+    @property
+    def total_people(self) -> float:
+        """People of every priority."""
+        return sum(self.people.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """The aggregate schedule for a horizon of ``days`` days."""
+
+    days: int
+    loads: tuple[DayLoad, ...]
+    solved_to_optimality: bool
+
+    def people_on(self, day: int, destination: str) -> float:
+        """People the schedule sends on ``day`` to ``destination``."""
+        return sum(load.total_people for load in self.loads
+                   if load.day == day and load.destination == destination)
+
+
+@dataclass
+class _Model:
+    """Columns and rows collected in Python, handed to HiGHS in one go."""
+
+    costs: list[float]
+    lower: list[float]
+    upper: list[float]
+    row_lower: list[float]
+    row_upper: list[float]
+    starts: list[int]
+    indices: list[int]
+    values: list[float]
+
+    def column(self, cost: float, upper: float = highspy.kHighsInf, lower: float = 0.0) -> int:
+        self.costs.append(cost)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        return len(self.costs) - 1
+
+    def row(self, terms: list[tuple[int, float]], lower: float = -highspy.kHighsInf,
+            upper: float = highspy.kHighsInf) -> None:
+        self.starts.append(len(self.indices))
+        for index, value in terms:
+            self.indices.append(index)
+            self.values.append(value)
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+
+
+def _aggregate(problem: Problem) -> tuple[dict[tuple[str, Priority], int], dict[str, int],
+                                          dict[str, float], dict[tuple[str, Priority], float]]:
+    people: dict[tuple[str, Priority], int] = defaultdict(int)
+    luggage: dict[tuple[str, Priority], int] = defaultdict(int)
+    stretchers: dict[str, int] = defaultdict(int)
+    companions: dict[str, int] = defaultdict(int)
+    for group in problem.groups:
+        key = (group.destination, group.priority)
+        people[key] += group.people
+        luggage[key] += group.luggage_pieces
+        for household in group.households:
+            cases = len(household.on_stretcher)
+            stretchers[group.destination] += cases
+            companions[group.destination] += min(cases, household.size - cases)
+    companion_share = {k: companions[k] / stretchers[k] for k in stretchers if stretchers[k]}
+    luggage_per_person = {key: luggage[key] / people[key] for key in people if people[key]}
+    return people, stretchers, companion_share, luggage_per_person
+
+
+def solve_schedule(problem: Problem, days: int, seed: int,
+                   pinned: dict[tuple[int, str, Priority], int] | None = None,
+                   ) -> Schedule | None:
+    """The best schedule whose last arrival is on day ``days - 1``, or None if there is none."""
+    operation = problem.operation
+    rules = operation.convoy_rules
+    weights = operation.priorities
+    people, stretchers, companion_share, luggage_per_person = _aggregate(problem)
+    bus, ambulance, truck = problem.buses, problem.ambulances, problem.trucks
+    model = _Model([], [], [], [], [], [], [], [])
+    trip_cost = weights.other * max(1, bus.seats) / 2  # a half-empty bus is worth a day's wait
+    x: dict[tuple[int, str, Priority], int] = {}
+    s: dict[tuple[int, str], int] = {}
+    vehicles: dict[tuple[int, str], tuple[int, int, int, int]] = {}
+    for lane in problem.lanes:
+        k = lane.destination
+        classes = [c for c in Priority if people.get((k, c), 0) > 0]
+        if not classes:
+            continue
+        for d in range(0, days - lane.arrival_offset):
+            phase = problem.phase_of_day[d] if d < len(problem.phase_of_day) else None
+            if problem.phase_quotas and (phase is None or k not in
+                                         problem.phase_destinations[phase]):
+                continue
+            for c in classes:
+                arrival = d + lane.arrival_offset + 1
+                x[d, k, c] = model.column(c.weight(weights) * arrival)
+            if stretchers.get(k):
+                s[d, k] = model.column(0.0)
+            vehicles[d, k] = (model.column(trip_cost),
+                              model.column(trip_cost),
+                              model.column(trip_cost),
+                              model.column(trip_cost / 10))
+    if not x:
+        return None
+    # Everyone leaves, stretcher cases among the medical emergencies.
+    by_key: dict[tuple[str, Priority], list[int]] = defaultdict(list)
+    for (_day, k, c), column in x.items():
+        by_key[k, c].append(column)
+    for key, total in people.items():
+        columns = by_key.get(key)
+        if not columns:
+            return None
+        model.row([(column, 1.0) for column in columns], total, total)
+    stretcher_columns: dict[str, list[int]] = defaultdict(list)
+    for (d, k), column in s.items():
+        stretcher_columns[k].append(column)
+        model.row([(column, 1.0), (x[d, k, Priority.MEDICAL], -1.0)], upper=0.0)
+    for k, total in stretchers.items():
+        if total:
+            if not stretcher_columns.get(k):
+                return None
+            model.row([(column, 1.0) for column in stretcher_columns[k]], total, total)
+    # Vehicles of each (day, destination): seats, stretchers, luggage, convoys.
+    for (d, k), (buses, ambulances, trucks, convoys) in vehicles.items():
+        riders = [(x[d, k, c], 1.0) for c in Priority if (d, k, c) in x]
+        stretcher_column = s.get((d, k))
+        share = companion_share.get(k, 0.0)
+        seat_row = [*riders, (buses, -float(bus.seats))]
+        if stretcher_column is not None:
+            seat_row.append((stretcher_column, -(1.0 + share)))
+            model.row([(stretcher_column, 1.0), (ambulances, -float(ambulance.stretchers))],
+                      upper=0.0)
+            model.row([(stretcher_column, share), (ambulances, -float(ambulance.seats))],
+                      upper=0.0)
+        model.row(seat_row, upper=0.0)
+        luggage_row = [(x[d, k, c], luggage_per_person.get((k, c), 0.0))
+                       for c in Priority if (d, k, c) in x]
+        model.row([*luggage_row, (buses, -float(bus.luggage_capacity)),
+                   (trucks, -float(truck.luggage_capacity))], upper=0.0)
+        model.row([(buses, 1.0), (ambulances, 1.0), (trucks, 1.0),
+                   (convoys, -float(rules.max_vehicles_per_convoy))], upper=0.0)
+        model.row([(convoys, float(rules.min_ambulances_per_convoy)), (ambulances, -1.0)],
+                  upper=0.0)
+        reception = problem.lane(k).reception_per_day
+        model.row(riders, upper=float(reception))
+    # Each day: convoys, and the checkpoint before each destination's last departure.
+    deadlines = sorted({lane.latest for lane in problem.lanes})
+    for d in range(days):
+        today = [(k, cols) for (day, k), cols in vehicles.items() if day == d]
+        if not today:
+            continue
+        model.row([(cols[3], 1.0) for _, cols in today], upper=float(rules.max_convoys_per_day))
+        for deadline in deadlines:
+            before = [k for k, _ in today if problem.lane(k).latest <= deadline]
+            if not before:
+                continue
+            minutes_open = deadline - problem.opens
+            model.row([(x[d, k, c], 1.0) for k in before for c in Priority if (d, k, c) in x],
+                      upper=float(floor(problem.people_per_minute * minutes_open)))
+            model.row([(vehicles[d, k][i], 1.0) for k in before for i in range(3)],
+                      upper=float(floor(problem.vehicles_per_minute * minutes_open)))
+    # The fleet: a vehicle is busy for its round trip and rest.
+    for kind_index, fleet in enumerate((bus, ambulance, truck)):
+        for day in range(days):
+            busy = [(cols[kind_index], 1.0) for (d, k), cols in vehicles.items()
+                    if d <= day < d + problem.lane(k).round_trip_days]
+            if busy:
+                available = fleet.available_per_day[day] if day < len(
+                    fleet.available_per_day) else 0
+                model.row(busy, upper=float(available))
+    # Phases with a quota.
+    for phase, quota in enumerate(problem.phase_quotas):
+        if quota is None:
+            continue
+        in_phase = [(column, 1.0) for (d, _, _), column in x.items()
+                    if problem.phase_of_day[d] == phase]
+        if in_phase:
+            model.row(in_phase, upper=float(quota))
+    for pin, count in (pinned or {}).items():
+        if pin not in x:
+            return None
+        model.row([(x[pin], 1.0)], lower=float(count))
+    return _run(model, days, x, vehicles, seed)
+
+
+def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
+         vehicles: dict[tuple[int, str], tuple[int, int, int, int]],
+         seed: int) -> Schedule | None:
+    solver = highspy.Highs()  # type: ignore[no-untyped-call]
+    for name, value in (("output_flag", False), ("threads", 1), ("random_seed", seed),
+                        ("simplex_iteration_limit", SIMPLEX_ITERATION_LIMIT),
+                        ("presolve", "on")):
+        solver.setOptionValue(name, value)
+    count = len(model.costs)
+    solver.addCols(count, np.array(model.costs), np.array(model.lower), np.array(model.upper),
+                   0, np.array([], dtype=np.int32), np.array([], dtype=np.int32),
+                   np.array([], dtype=np.float64))
+    solver.addRows(len(model.row_lower), np.array(model.row_lower), np.array(model.row_upper),
+                   len(model.indices), np.array(model.starts, dtype=np.int32),
+                   np.array(model.indices, dtype=np.int32), np.array(model.values))
+    solver.run()
+    status = solver.getModelStatus()
+    solution = solver.getSolution()
+    has_solution = solver.getInfo().primal_solution_status == 2  # feasible point found
+    if not has_solution:
+        return None
+    values = list(solution.col_value)
+    return Schedule(days, _loads(values, x, vehicles),
+                    status == highspy.HighsModelStatus.kOptimal)
+
+
+def _loads(values: list[float], x: dict[tuple[int, str, Priority], int],
+           vehicles: dict[tuple[int, str], tuple[int, int, int, int]]) -> tuple[DayLoad, ...]:
+    loads = []
+    for (d, k), cols in sorted(vehicles.items()):
+        counts = {c: values[x[d, k, c]] for c in Priority if (d, k, c) in x}
+        if sum(counts.values()) < 1e-6:
+            continue
+        buses, ambulances, trucks, _convoys = (values[col] for col in cols)
+        loads.append(DayLoad(d, k, {c: n for c, n in counts.items() if n > 1e-6},
+                             buses, ambulances, trucks))
+    return tuple(loads)
+
+
+def smallest_horizon(problem: Problem, low: int, high: int, seed: int,
+                     pinned: dict[tuple[int, str, Priority], int] | None = None,
+                     ) -> Schedule | None:
+    """The schedule with the fewest days in ``low..high``, or None when even ``high`` fails.
+
+    Feasibility is monotone in the horizon (a longer one only adds room), so bisection finds the
+    first horizon with a schedule.
+    """
+    best = solve_schedule(problem, high, seed, pinned)
+    if best is None:
+        return None
+    lo, hi = low, high
+    while lo < hi:
+        middle = (lo + hi) // 2
+        found = solve_schedule(problem, middle, seed, pinned)
+        if found is None:
+            lo = middle + 1
+        else:
+            hi, best = middle, found
+    return best

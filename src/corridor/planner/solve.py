@@ -1,0 +1,115 @@
+"""``make_plan``: a scenario in, a plan with its bounds and explanations out. Pure and seeded."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from corridor.domain import Bound, BoundKind, Pin, Plan, Scenario
+from corridor.planner.bounds import day_bounds, trip_bounds
+from corridor.planner.manifests import realise
+from corridor.planner.problem import MINUTES_A_DAY, Priority, Problem, build_problem, minutes
+from corridor.planner.schedule import Schedule, smallest_horizon
+
+Progress = Callable[[str, int, int], None]
+"""Progress callback: (stage, done, total)."""
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The default progress callback: ignore it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    """A plan, what the aggregate schedule promised, and why people could not all be planned."""
+
+    plan: Plan
+    schedule_days: int | None
+    infeasibility: tuple[str, ...]
+
+
+def _pinned_people(problem: Problem) -> dict[tuple[int, str, Priority], int]:
+    pinned: dict[tuple[int, str, Priority], int] = defaultdict(int)
+    for group in problem.groups:
+        if group.pinned_day is not None:
+            pinned[group.pinned_day, group.destination, group.priority] += group.people
+    return pinned
+
+
+def _infeasibility(problem: Problem, bounds: tuple[Bound, ...]) -> tuple[str, ...]:
+    """Sentences for every bound that the window cannot meet, with the people left over."""
+    window = problem.window_days
+    earliest = minutes(problem.operation.convoy_rules.departure_earliest)
+    people_by_destination: dict[str, int] = defaultdict(int)
+    for group in problem.groups:
+        people_by_destination[group.destination] += group.people
+    sentences = []
+    for bound in bounds:
+        if bound.kind is not BoundKind.DAYS or bound.value <= window:
+            continue
+        if bound.name.startswith("reception at "):
+            lane = next(lane for lane in problem.lanes
+                        if bound.name == f"reception at {lane.name}")
+            offset = (earliest + lane.travel_minutes) // MINUTES_A_DAY
+            room = lane.reception_per_day * max(0, window - offset)
+            excess = people_by_destination[lane.destination] - room
+            sentences.append(f"{excess:,} people cannot arrive within the window: {lane.name} "
+                             f"receives {lane.reception_per_day:,} a day")
+        else:
+            sentences.append(f"the window of {window} days is too short: {bound.explanation} "
+                             f"({bound.value} days)")
+    quotas = problem.phase_quotas
+    if quotas and all(quota is not None for quota in quotas):
+        room = sum(quota or 0 for quota in quotas)
+        if room < problem.people:
+            sentences.append(f"{problem.people - room:,} people cannot leave: the phases' "
+                             f"quotas add up to {room:,}")
+    return tuple(sentences)
+
+
+def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
+              progress: Progress = no_progress) -> PlanResult:
+    """Plan every household that leaves onto a vehicle, a convoy and a day."""
+    progress("problem", 0, 1)
+    problem = build_problem(scenario, pins)
+    trips = trip_bounds(problem)
+    days = day_bounds(problem, trips)
+    bounds = (*days, *trips.bounds)
+    progress("schedule", 0, 1)
+    best_day_bound = max((bound.value for bound in days), default=0)
+    schedule: Schedule | None = None
+    if problem.groups:
+        low = max(1, min(best_day_bound, problem.window_days))
+        schedule = smallest_horizon(problem, low, problem.window_days, seed,
+                                    _pinned_people(problem))
+    progress("schedule", 1, 1)
+    realised = realise(problem, schedule,
+                       lambda done, total: progress("manifests", done, total))
+    plan_days = realised.last_arrival_day + 1 if realised.convoys else 0
+    binding = max(days, key=lambda bound: bound.value) if days else None
+    proven = binding is not None and plan_days == binding.value and not realised.unplanned
+    if binding is None:
+        sentence = "nobody to plan"
+    elif proven:
+        sentence = binding.explanation
+    else:
+        sentence = (f"{binding.explanation}; the plan takes {plan_days} days, "
+                    f"{plan_days - binding.value} more than this bound")
+    plan = Plan(
+        operation_id=scenario.operation.operation_id,
+        agreement_version=scenario.operation.agreement.version,
+        seed=seed,
+        convoys=tuple(realised.convoys),
+        unplanned=tuple(sorted((*problem.unplanned, *realised.unplanned),
+                               key=lambda u: u.household_id)),
+        bounds=bounds,
+        days=plan_days,
+        proven_optimal_days=proven,
+        binding_constraint=sentence,
+        pins=pins,
+        split_households=tuple(h for h in problem.split_households
+                               if h not in {u.household_id for u in realised.unplanned}),
+    )
+    return PlanResult(plan, schedule.days if schedule else None,
+                      _infeasibility(problem, bounds))
