@@ -212,20 +212,18 @@ def realise(problem: Problem, schedule: Schedule | None,
             break
         today = _Day()
         for lane in lanes:
-            k = lane.destination
             if schedule is not None:
-                target[k] += schedule.people_on(day, k)
-            if k not in queues or heads[k] >= len(queues[k]):
-                continue
-            if day + lane.arrival_offset >= problem.window_days:
-                continue
+                target[lane.destination] += schedule.people_on(day, lane.destination)
+        for lane in _todays_lanes(problem, schedule, day, lanes, queues, heads, target, done):
+            k = lane.destination
             phase = problem.phase_of_day[day]
-            if problem.phase_quotas and (phase is None
-                                         or k not in problem.phase_destinations[phase]):
-                continue
             after_schedule = schedule is None or day >= schedule.days - lane.arrival_offset - 1
             allowance = lane.reception_per_day if after_schedule else \
-                min(lane.reception_per_day, round(target[k]) - done[k])
+                min(lane.reception_per_day, _busloads(problem, target[k] - done[k]))
+            remaining = sum(group.people for group in queues[k][heads[k]:]
+                            if group.group_id not in taken)
+            if allowance < min(remaining, problem.buses.seats) / 2:
+                continue  # a nearly empty convoy wastes its ambulances and a convoy a day
             if phase is not None and problem.phase_quotas[phase] is not None:
                 quota = problem.phase_quotas[phase]
                 assert quota is not None
@@ -254,6 +252,52 @@ def realise(problem: Problem, schedule: Schedule | None,
     return Realised(convoys, unplanned, last_arrival)
 
 
+def _queued(queue: list[Group], taken: set[int], heads: dict[str, int], destination: str) -> int:
+    """People still waiting for a destination."""
+    return sum(group.people for group in queue[heads[destination]:]
+               if group.group_id not in taken)
+
+
+def _busloads(problem: Problem, people: float) -> int:
+    """People rounded up to whole busloads: a bus that leaves should leave full."""
+    seats = max(1, problem.buses.seats)
+    return max(0, ceil(people / seats - 0.25)) * seats
+
+
+def _todays_lanes(problem: Problem, schedule: Schedule | None, day: int, lanes: list[Lane],
+                  queues: dict[str, list[Group]], heads: dict[str, int],
+                  target: dict[str, float], done: dict[str, int]) -> list[Lane]:
+    """The destinations that get today's convoys, in the order the checkpoint serves them.
+
+    When there are more destinations than convoys a day, those furthest behind go first: behind
+    the schedule while it lasts, then by the days of reception their remaining people need.
+    """
+    rules = problem.operation.convoy_rules
+    open_lanes = []
+    for lane in lanes:
+        k = lane.destination
+        if k not in queues or heads[k] >= len(queues[k]):
+            continue
+        if day + lane.arrival_offset >= problem.window_days:
+            continue
+        phase = problem.phase_of_day[day]
+        if problem.phase_quotas and (phase is None or k not in problem.phase_destinations[phase]):
+            continue
+        open_lanes.append(lane)
+    if len(open_lanes) <= rules.max_convoys_per_day:
+        return open_lanes
+
+    def urgency(lane: Lane) -> tuple[float, str]:
+        k = lane.destination
+        remaining = sum(group.people for group in queues[k][heads[k]:])
+        behind = target[k] - done[k] if schedule is not None and day < schedule.days else 0.0
+        return (-(behind / lane.reception_per_day + remaining / lane.reception_per_day / 1e3
+                  if behind > 0 else remaining / lane.reception_per_day), k)
+
+    chosen = sorted(open_lanes, key=urgency)[:rules.max_convoys_per_day]
+    return [lane for lane in lanes if lane in chosen]
+
+
 def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day, queue: list[Group],
                  heads: dict[str, int], taken: set[int],
                  fleets: dict[VehicleKind, _Fleet], allowance: int,
@@ -271,6 +315,16 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day, queue: lis
              for kind, fleet in fleets.items()}
     chosen: list[Group] = []
     people = 0
+    by_latest = day * MINUTES_A_DAY + lane.latest
+    free_ambulances = sum(1 for moment in ready[VehicleKind.AMBULANCE] if moment <= by_latest)
+    # Share the ambulances between the convoys of one round trip, so that one convoy does not
+    # take them all and leave the next days without the ambulances every convoy needs.
+    fair_share = max(rules.min_ambulances_per_convoy,
+                     len(problem.ambulances.vehicles) // max(
+                         1, rules.max_convoys_per_day * lane.round_trip_days))
+    usable = min(free_ambulances, fair_share)
+    stretcher_room = problem.ambulances.stretchers * (
+        usable if free_ambulances >= rules.min_ambulances_per_convoy else 0)
     seats = max(1, problem.buses.seats)
     vehicle_room = min(rules.max_vehicles_per_convoy, checkpoint_vehicles)
     skipped = 0
@@ -283,7 +337,7 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day, queue: lis
         if group.pinned_day is not None and group.pinned_day > day:
             skipped += 1
             continue
-        if people + group.people > room:
+        if people + group.people > room or group.stretcher_cases > stretcher_room:
             skipped += 1
             continue
         estimate = (people + group.people) / seats + 2 + rules.min_ambulances_per_convoy
@@ -291,6 +345,7 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day, queue: lis
             break
         chosen.append(group)
         people += group.people
+        stretcher_room -= group.stretcher_cases
     while chosen:
         packed = pack_convoy(chosen, problem)
         if packed is not None:
