@@ -96,6 +96,7 @@ class Facts:
     # Per household: its persons on stretchers, and the trips they ride.
     stretcher_cases: dict[str, set[str]] = field(default_factory=dict)
     stretcher_trips: dict[str, set[int]] = field(default_factory=dict)
+    _household_convoys: dict[str, set[int]] = field(default_factory=dict)
 
     @property
     def operation(self) -> Operation:
@@ -114,8 +115,12 @@ class Facts:
 
     def convoys_of(self, household_id: str) -> set[int]:
         """The convoys (by position) in which members of a household ride."""
-        trips = self.trips
-        return {trips[trip].convoy for trip in self.household_trips.get(household_id, ())}
+        convoys = self._household_convoys.get(household_id)
+        if convoys is None:
+            trips = self.trips
+            convoys = {trips[trip].convoy for trip in self.household_trips.get(household_id, ())}
+            self._household_convoys[household_id] = convoys
+        return convoys
 
     def where(self, line: int) -> str:
         """A line's vehicle and convoy, as a sentence ends: "BUS-001 in convoy 2017-03-18/1"."""
@@ -185,19 +190,23 @@ def _index_plan(facts: Facts) -> None:
 
 
 def _walk_households(facts: Facts) -> None:
-    known = facts.known_households
-    for household in facts.scenario.households:
-        known.add(household.household_id)
-        if household.linked_to is not None:
-            facts.linked.append((household.household_id, household.linked_to))
-        if household.destination_preference is not None:
-            facts.preferences[household.household_id] = household.destination_preference
+    # Comprehensions: a million households, most of them with no link and many staying.
+    households = facts.scenario.households
+    facts.known_households = {household.household_id for household in households}
+    facts.linked = [(household.household_id, household.linked_to) for household in households
+                    if household.linked_to is not None]
+    facts.preferences = {household.household_id: household.destination_preference
+                         for household in households
+                         if household.destination_preference is not None}
 
 
 def _walk_persons(facts: Facts) -> None:
-    # This loop runs once per registered person (millions): locals, identity tests and one dict
-    # lookup for the common case of a person who is not planned.
-    placement_get = facts.placement.get
+    # This walk visits every registered person (millions), so the common case is kept cheap:
+    # only leavers are looked up in the plan. Whether anyone else is planned follows from the
+    # count: if the leavers found are fewer than the persons planned, a second, rare walk finds
+    # the non-leavers in the plan and the persons who are not in the registry at all.
+    placement = facts.placement
+    placement_get = placement.get
     line_household = facts.line_household
     allowed = tuple(facts.operation.agreement.terms.may_leave)
     unplanned = facts.unplanned
@@ -208,15 +217,8 @@ def _walk_persons(facts: Facts) -> None:
     on_stretcher = {person for line in facts.stretcher_lines
                     for person in facts.lines[line].on_stretcher}
     owed = facts.owed_luggage
-    found = 0
-    for person in facts.scenario.persons:
-        line = placement_get(person.person_id)
-        if line is None:
-            if (person.intent is leave and person.category in allowed
-                    and person.household_id not in unplanned):
-                facts.missing.append(person)
-            continue
-        found += 1
+
+    def record(person: Person, line: int) -> None:
         household = person.household_id
         if household != line_household[line]:
             facts.wrong_household[person.person_id] = (person, line)
@@ -232,10 +234,30 @@ def _walk_persons(facts: Facts) -> None:
             facts.seated_stretcher_cases.append((person, line))
         if person.category is combatant and not accepts[trips[line_trip[line]].convoy]:
             facts.misrouted_combatants.append((person, line))
-    if found != len(facts.placement):
-        registered = {person.person_id for person in facts.scenario.persons
-                      if person.person_id in facts.placement}
-        facts.unknown_persons = {person: line for person, line in facts.placement.items()
+
+    found = 0
+    persons = facts.scenario.persons
+    for person in persons:
+        if person.intent is not leave:
+            continue
+        line = placement_get(person.person_id)
+        if line is None:
+            if person.category in allowed and person.household_id not in unplanned:
+                facts.missing.append(person)
+        else:
+            found += 1
+            record(person, line)
+    if found == len(placement):
+        return
+    for person in persons:
+        if person.intent is not leave:
+            line = placement_get(person.person_id)
+            if line is not None:
+                found += 1
+                record(person, line)
+    if found != len(placement):
+        registered = {person.person_id for person in persons if person.person_id in placement}
+        facts.unknown_persons = {person: line for person, line in placement.items()
                                  if person not in registered}
 
 
@@ -261,9 +283,17 @@ def _sum_households(facts: Facts) -> None:
     for line_index, (line, household) in enumerate(zip(facts.lines, facts.line_household,
                                                        strict=True)):
         if line.persons:
-            members = len(line.persons) - foreign.get(line_index, 0)
+            members = len(line.persons) - foreign.get(line_index, 0) if foreign \
+                else len(line.persons)
             if members > 0:
-                add(household, line_trip[line_index], members)
+                # add() written out: this runs once per line, hundreds of thousands of times.
+                trips = household_trips.get(household)
+                if trips is None:
+                    household_trips[household] = {line_trip[line_index]}
+                    household_planned[household] = members
+                else:
+                    trips.add(line_trip[line_index])
+                    household_planned[household] += members
     for person, line_index in facts.wrong_household.values():
         add(person.household_id, line_trip[line_index], 1)
     for line_index in facts.stretcher_lines:

@@ -32,6 +32,10 @@ def _convoy(convoy: Convoy) -> str:
     return f"convoy {convoy.convoy_id}"
 
 
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
+
+
 def _names(items: list[str]) -> str:
     return ", ".join(items)
 
@@ -92,7 +96,8 @@ def coverage(facts: Facts) -> Iterator[Violation]:
     in_unplanned = Counter(person.household_id for person, _ in facts.in_unplanned)
     for household, count in in_unplanned.items():
         yield Violation("coverage", f"household {household}", f"household {household} is listed "
-                        f"as unplanned, but {count} of its persons are planned")
+                        f"as unplanned, but {_count(count, 'person')} of it "
+                        f"{'is' if count == 1 else 'are'} planned")
     unknown_lines: dict[str, int] = {}
     for line, household in enumerate(facts.line_household):
         if household not in facts.known_households:
@@ -210,8 +215,9 @@ def seats(facts: Facts) -> Iterator[Violation]:
         if vehicle.kind is VehicleKind.LUGGAGE_TRUCK:
             if trip.people:
                 yield Violation("seats", _trip_subject(facts, index),
-                                f"luggage truck {vehicle.vehicle_id} carries {trip.people} "
-                                "persons, and a luggage truck carries none")
+                                f"luggage truck {vehicle.vehicle_id} carries "
+                                f"{_count(trip.people, 'person')}, and a luggage truck carries "
+                                "none")
         elif trip.seated > vehicle.seats:
             yield Violation("seats", _trip_subject(facts, index),
                             f"{vehicle.vehicle_id} carries {trip.seated} seated persons but has "
@@ -226,11 +232,13 @@ def stretchers(facts: Facts) -> Iterator[Violation]:
         if trip.kind is not VehicleKind.AMBULANCE:
             yield Violation("stretchers", _trip_subject(facts, index),
                             f"{trip.trip.vehicle_id} is a {trip.kind.replace('_', ' ')}, not an "
-                            f"ambulance, but carries {trip.on_stretchers} persons on stretchers")
+                            f"ambulance, but carries {_count(trip.on_stretchers, 'person')} on a "
+                            "stretcher")
         elif trip.vehicle is not None and trip.on_stretchers > trip.vehicle.stretchers:
             yield Violation("stretchers", _trip_subject(facts, index),
-                            f"{trip.trip.vehicle_id} carries {trip.on_stretchers} persons on "
-                            f"stretchers but has {trip.vehicle.stretchers} stretchers")
+                            f"{trip.trip.vehicle_id} carries "
+                            f"{_count(trip.on_stretchers, 'person')} on a stretcher but has "
+                            f"{_count(trip.vehicle.stretchers, 'stretcher')}")
     for person, line in facts.seated_stretcher_cases:
         yield Violation("stretchers", f"person {person.person_id}",
                         f"{person.person_id} needs a stretcher but is seated on "
@@ -250,35 +258,40 @@ def hold(facts: Facts) -> Iterator[Violation]:
 def luggage(facts: Facts) -> Iterator[Violation]:
     """A household's luggage travels, all of it, with the household's vehicles or trucks."""
     trips, line_trip, lines = facts.trips, facts.line_trip, facts.lines
+    household_trips, line_household = facts.household_trips, facts.line_household
     carried: dict[str, int] = {}
     misplaced: dict[str, list[int]] = defaultdict(list)
     for line_index in facts.luggage_lines:
-        household = facts.line_household[line_index]
-        if household not in facts.known_households:
-            continue  # coverage reports the unknown household
+        household = line_household[line_index]
         trip_index = line_trip[line_index]
-        if trip_index in facts.household_trips.get(household, ()):
-            carried[household] = carried.get(household, 0) + lines[line_index].luggage_pieces
-            continue
-        trip = trips[trip_index]
-        if (trip.kind is VehicleKind.LUGGAGE_TRUCK
-                and trip.convoy in facts.convoys_of(household)):
-            carried[household] = carried.get(household, 0) + lines[line_index].luggage_pieces
-        else:
-            misplaced[household].append(line_index)
+        # The common case first: the luggage rides with members of the household.
+        if trip_index not in household_trips.get(household, ()):
+            if household not in facts.known_households:
+                continue  # coverage reports the unknown household
+            trip = trips[trip_index]
+            if (trip.kind is not VehicleKind.LUGGAGE_TRUCK
+                    or trip.convoy not in facts.convoys_of(household)):
+                misplaced[household].append(line_index)
+                continue
+        carried[household] = carried.get(household, 0) + lines[line_index].luggage_pieces
+    astray: dict[str, int] = {}
     for household, misplaced_lines in misplaced.items():
         pieces = sum(lines[line].luggage_pieces for line in misplaced_lines)
+        astray[household] = pieces
         yield Violation("luggage", f"household {household}",
-                        f"{pieces} pieces of household {household}'s luggage travel on "
+                        f"{_count(pieces, 'piece')} of household {household}'s luggage travel on "
                         f"{_names([facts.where(line) for line in misplaced_lines])}, away from "
                         "the household's vehicles and its convoy's luggage trucks")
     owed = facts.owed_luggage
-    for household in sorted(set(owed) | set(carried)):
-        if owed.get(household, 0) != carried.get(household, 0):
-            yield Violation("luggage", f"household {household}",
-                            f"household {household}'s planned persons have "
-                            f"{owed.get(household, 0)} pieces of luggage, but "
-                            f"{carried.get(household, 0)} travel with the household")
+    # Luggage that is all there but partly on the wrong vehicle was reported above, once.
+    short = [(household, pieces) for household, pieces in owed.items()
+             if carried.get(household, 0) + astray.get(household, 0) != pieces]
+    short += [(household, 0) for household in carried if household not in owed]
+    for household, pieces in short:
+        yield Violation("luggage", f"household {household}",
+                        f"household {household}'s planned persons have "
+                        f"{_count(pieces, 'piece')} of luggage, but "
+                        f"{carried.get(household, 0)} travel with the household")
 
 
 def vehicle(facts: Facts) -> Iterator[Violation]:
@@ -350,7 +363,8 @@ def ambulances(facts: Facts) -> Iterator[Violation]:
     for index, convoy in enumerate(facts.convoys):
         if counts[index] < fewest:
             yield Violation("ambulances", _convoy(convoy.convoy), f"{_convoy(convoy.convoy)} has "
-                            f"{counts[index]} ambulances, fewer than the {fewest} required")
+                            f"{_count(counts[index], 'ambulance')}, fewer than the {fewest} "
+                            "required")
 
 
 def departure_window(facts: Facts) -> Iterator[Violation]:
@@ -484,11 +498,14 @@ def destination(facts: Facts) -> Iterator[Violation]:
             yield Violation("destination", _convoy(convoy), f"{_convoy(convoy)} goes to "
                             f"{convoy.destination!r}, which is not a destination of the "
                             "agreement")
-    for household in facts.household_trips:
+    trips = facts.trips
+    for household, ridden in facts.household_trips.items():
         preference = facts.preferences.get(household)
         if preference is None:
             continue
-        for index in sorted(facts.convoys_of(household)):
+        convoys = ({trips[next(iter(ridden))].convoy} if len(ridden) == 1
+                   else facts.convoys_of(household))
+        for index in sorted(convoys):
             convoy = facts.convoys[index].convoy
             if convoy.destination != preference:
                 yield Violation("destination", f"household {household}",
