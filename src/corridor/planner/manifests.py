@@ -190,10 +190,14 @@ def realise(problem: Problem, schedule: Schedule | None,
             progress: Callable[[int, int], None]) -> Realised:
     """Turn the aggregate schedule into convoys of named vehicles, day by day."""
     rules = problem.operation.convoy_rules
-    queues: dict[str, list[Group]] = defaultdict(list)
+    # Two queues a destination: groups with stretcher cases wait for ambulances, the others
+    # need none, and neither should hold the other up.
+    queues: dict[tuple[str, bool], list[Group]] = defaultdict(list)
+    waiting: dict[str, int] = defaultdict(int)
     for group in sorted(problem.groups, key=lambda g: (g.pinned_day is None, g.pinned_day or 0,
                                                        g.priority, g.group_id)):
-        queues[group.destination].append(group)
+        queues[group.destination, group.stretcher_cases > 0].append(group)
+        waiting[group.destination] += group.people
     heads = dict.fromkeys(queues, 0)
     taken: set[int] = set()
     fleets = {VehicleKind.BUS: _Fleet(list(problem.buses.vehicles)),
@@ -214,22 +218,20 @@ def realise(problem: Problem, schedule: Schedule | None,
         for lane in lanes:
             if schedule is not None:
                 target[lane.destination] += schedule.people_on(day, lane.destination)
-        for lane in _todays_lanes(problem, schedule, day, lanes, queues, heads, target, done):
+        for lane in _todays_lanes(problem, schedule, day, lanes, waiting, target, done):
             k = lane.destination
             phase = problem.phase_of_day[day]
             after_schedule = schedule is None or day >= schedule.days - lane.arrival_offset - 1
             allowance = lane.reception_per_day if after_schedule else \
                 min(lane.reception_per_day, _busloads(problem, target[k] - done[k]))
-            remaining = sum(group.people for group in queues[k][heads[k]:]
-                            if group.group_id not in taken)
-            if allowance < min(remaining, problem.buses.seats) / 2:
+            if allowance < min(waiting[k], problem.buses.seats) / 2:
                 continue  # a nearly empty convoy wastes its ambulances and a convoy a day
             if phase is not None and problem.phase_quotas[phase] is not None:
                 quota = problem.phase_quotas[phase]
                 assert quota is not None
                 allowance = min(allowance, quota - quotas_used[phase])
             while allowance > 0 and today.convoys < rules.max_convoys_per_day:
-                made = _make_convoy(problem, lane, day, today, queues[k], heads, taken,
+                made = _make_convoy(problem, lane, day, today, queues, heads, taken,
                                     fleets, allowance)
                 if made is None:
                     break
@@ -237,25 +239,22 @@ def realise(problem: Problem, schedule: Schedule | None,
                 convoys.append(convoy)
                 allowance -= people
                 done[k] += people
+                waiting[k] -= people
                 moved += people
                 if phase is not None:
                     quotas_used[phase] += people
                 last_arrival = max(last_arrival, day + lane.arrival_offset)
-                while heads[k] < len(queues[k]) and queues[k][heads[k]].group_id in taken:
-                    heads[k] += 1
+                for key in ((k, True), (k, False)):
+                    queue = queues.get(key, [])
+                    while heads.get(key, 0) < len(queue) and queue[heads[key]].group_id in taken:
+                        heads[key] += 1
         progress(moved, total)
     unplanned = [Unplanned(household.household_id, household.size,
                            UnplannedReason.INFEASIBLE,
                            "no room on a convoy before the window closes")
-                 for k, queue in queues.items() for group in queue[heads[k]:]
+                 for key, queue in queues.items() for group in queue[heads[key]:]
                  if group.group_id not in taken for household in group.households]
     return Realised(convoys, unplanned, last_arrival)
-
-
-def _queued(queue: list[Group], taken: set[int], heads: dict[str, int], destination: str) -> int:
-    """People still waiting for a destination."""
-    return sum(group.people for group in queue[heads[destination]:]
-               if group.group_id not in taken)
 
 
 def _busloads(problem: Problem, people: float) -> int:
@@ -265,8 +264,8 @@ def _busloads(problem: Problem, people: float) -> int:
 
 
 def _todays_lanes(problem: Problem, schedule: Schedule | None, day: int, lanes: list[Lane],
-                  queues: dict[str, list[Group]], heads: dict[str, int],
-                  target: dict[str, float], done: dict[str, int]) -> list[Lane]:
+                  waiting: dict[str, int], target: dict[str, float],
+                  done: dict[str, int]) -> list[Lane]:
     """The destinations that get today's convoys, in the order the checkpoint serves them.
 
     When there are more destinations than convoys a day, those furthest behind go first: behind
@@ -276,7 +275,7 @@ def _todays_lanes(problem: Problem, schedule: Schedule | None, day: int, lanes: 
     open_lanes = []
     for lane in lanes:
         k = lane.destination
-        if k not in queues or heads[k] >= len(queues[k]):
+        if not waiting.get(k):
             continue
         if day + lane.arrival_offset >= problem.window_days:
             continue
@@ -289,7 +288,7 @@ def _todays_lanes(problem: Problem, schedule: Schedule | None, day: int, lanes: 
 
     def urgency(lane: Lane) -> tuple[float, str]:
         k = lane.destination
-        remaining = sum(group.people for group in queues[k][heads[k]:])
+        remaining = waiting[k]
         behind = target[k] - done[k] if schedule is not None and day < schedule.days else 0.0
         return (-(behind / lane.reception_per_day + remaining / lane.reception_per_day / 1e3
                   if behind > 0 else remaining / lane.reception_per_day), k)
@@ -298,8 +297,9 @@ def _todays_lanes(problem: Problem, schedule: Schedule | None, day: int, lanes: 
     return [lane for lane in lanes if lane in chosen]
 
 
-def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day, queue: list[Group],
-                 heads: dict[str, int], taken: set[int],
+def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
+                 queues: dict[tuple[str, bool], list[Group]],
+                 heads: dict[tuple[str, bool], int], taken: set[int],
                  fleets: dict[VehicleKind, _Fleet], allowance: int,
                  ) -> tuple[Convoy, int] | None:
     """The next convoy to ``lane`` on ``day`` within ``allowance`` people, or None."""
@@ -327,25 +327,25 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day, queue: lis
         usable if free_ambulances >= rules.min_ambulances_per_convoy else 0)
     seats = max(1, problem.buses.seats)
     vehicle_room = min(rules.max_vehicles_per_convoy, checkpoint_vehicles)
-    skipped = 0
-    index = heads[lane.destination]
-    while index < len(queue) and skipped <= LOOK_AHEAD:
-        group = queue[index]
-        index += 1
-        if group.group_id in taken:
-            continue
-        if group.pinned_day is not None and group.pinned_day > day:
-            skipped += 1
-            continue
-        if people + group.people > room or group.stretcher_cases > stretcher_room:
-            skipped += 1
-            continue
-        estimate = (people + group.people) / seats + 2 + rules.min_ambulances_per_convoy
-        if estimate > vehicle_room and chosen:
-            break
-        chosen.append(group)
-        people += group.people
-        stretcher_room -= group.stretcher_cases
+    for key in ((lane.destination, True), (lane.destination, False)):
+        queue = queues.get(key, [])
+        skipped = 0
+        index = heads.get(key, 0)
+        while index < len(queue) and skipped <= LOOK_AHEAD:
+            group = queue[index]
+            index += 1
+            if group.group_id in taken:
+                continue
+            if (group.pinned_day is not None and group.pinned_day > day) or \
+                    people + group.people > room or group.stretcher_cases > stretcher_room:
+                skipped += 1
+                continue
+            estimate = (people + group.people) / seats + 2 + rules.min_ambulances_per_convoy
+            if estimate > vehicle_room and chosen:
+                break
+            chosen.append(group)
+            people += group.people
+            stretcher_room -= group.stretcher_cases
     while chosen:
         packed = pack_convoy(chosen, problem)
         if packed is not None:
