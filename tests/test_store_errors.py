@@ -16,15 +16,19 @@ from corridor.domain import (
     InvalidValue,
     StoreError,
 )
-from corridor.store import Database, schema
+from corridor.store import Database
 from tests import builders
 from tests.pg_cluster import free_port
+from tests.test_plan_json import plan as small_plan
 
 UNINITIALISED_CALLS: dict[str, Callable[[Database], Any]] = {
     "require_current": lambda database: database.require_current(),
     "import_scenario": lambda database: database.import_scenario(builders.scenario()),
     "load_scenario": lambda database: database.load_scenario(),
     "operations": lambda database: database.operations(),
+    "save_plan": lambda database: database.save_plan(small_plan()),
+    "load_plan": lambda database: database.load_plan(),
+    "plans": lambda database: database.plans(),
 }
 
 
@@ -37,13 +41,13 @@ def test_uninitialised_database_asks_for_corridor_init(empty_database: Database,
     assert raised.value.code == "database_not_initialised"
 
 
-def test_database_at_an_older_revision_asks_for_corridor_init(
-        database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_at_an_older_revision_asks_for_corridor_init(database: Database) -> None:
     """When corridor ships a newer migration, a database at the older one must be upgraded."""
-    monkeypatch.setattr(schema, "head_revision", lambda: "0002")
-    monkeypatch.setattr(schema, "known_revisions", lambda: {"0001", "0002"})
+    head = database.head_revision()
+    database.downgrade("0001")
+    assert head != "0001"
     with pytest.raises(DatabaseNotInitialised,
-                       match="at schema revision 0001 and this corridor needs 0002: run "
+                       match=f"at schema revision 0001 and this corridor needs {head}: run "
                              "`corridor init` to upgrade it"):
         database.load_scenario()
 

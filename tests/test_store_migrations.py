@@ -10,6 +10,9 @@ from corridor.store import Database
 from corridor.store.tables import metadata
 
 REGISTRY_TABLES = {"operations", "households", "persons"}
+TABLES_AT = {"0001": REGISTRY_TABLES, "0002": REGISTRY_TABLES | {"plans"}}
+"""The corridor tables at each revision, oldest first; a new migration adds its line here."""
+HEAD = list(TABLES_AT)[-1]
 
 
 def _tables(database: Database) -> set[str]:
@@ -28,22 +31,35 @@ def test_migrations_make_exactly_the_tables_of_the_code(database: Database) -> N
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, metadata)
     assert differences == []
-    assert _tables(database) == REGISTRY_TABLES
+    assert _tables(database) == TABLES_AT[HEAD]
 
 
 def test_migrations_go_down_to_nothing_and_up_again(database: Database) -> None:
     """Upgrade, downgrade to base and upgrade again each leave the schema they promise."""
-    assert database.current_revision() == database.head_revision() == "0001"
+    assert database.current_revision() == database.head_revision() == HEAD
     database.downgrade("base")
     assert database.current_revision() is None
     assert _tables(database) == set()
     database.upgrade()
-    assert database.current_revision() == "0001"
-    assert _tables(database) == REGISTRY_TABLES
+    assert database.current_revision() == HEAD
+    assert _tables(database) == TABLES_AT[HEAD]
+
+
+def test_each_revision_goes_down_and_up_one_step_at_a_time(database: Database) -> None:
+    """Every migration's downgrade undoes exactly its upgrade, step by step, down and up."""
+    revisions = list(TABLES_AT)
+    for newer, older in zip(revisions[::-1], [*revisions[-2::-1], None], strict=True):
+        database.downgrade(older or "base")
+        assert database.current_revision() == older
+        assert _tables(database) == (TABLES_AT[older] if older else set()), newer
+    for revision in revisions:
+        database.upgrade(revision)
+        assert database.current_revision() == revision
+        assert _tables(database) == TABLES_AT[revision]
 
 
 def test_upgrading_twice_changes_nothing(database: Database) -> None:
     """`corridor init` may be run again on a database that is up to date."""
     database.upgrade()
     assert database.current_revision() == database.head_revision()
-    assert _tables(database) == REGISTRY_TABLES
+    assert _tables(database) == TABLES_AT[HEAD]

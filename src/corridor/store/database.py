@@ -1,4 +1,4 @@
-"""The corridor database: open it, make or migrate its schema, import and load scenarios.
+"""The corridor database: open it, make or migrate its schema, keep scenarios and their plans.
 
 SQLite (one file, the default for one crossing) and PostgreSQL (for a team) run the same code.
 Every error that comes out of here is a :class:`corridor.domain.CorridorError`: SQLAlchemy's and
@@ -29,9 +29,12 @@ from corridor.domain import (
     InvalidValue,
     NotFound,
     Person,
+    Plan,
     Scenario,
+    ScenarioRejected,
     StoreError,
 )
+from corridor.interop.plan_json import plan_from_json, plan_to_json
 from corridor.interop.scenario_files import operation_from_toml, operation_to_toml
 from corridor.memory import cyclic_gc_paused
 from corridor.store import bulk, schema
@@ -48,7 +51,7 @@ from corridor.store.rows import (
     person_rows,
     vulnerability_codes,
 )
-from corridor.store.tables import households, operations, persons
+from corridor.store.tables import households, operations, persons, plans
 
 Progress = Callable[[int, int], None]
 """Told ``(done, total)`` records every few thousand records; it must not block for long."""
@@ -63,6 +66,9 @@ SQLITE_WAL_SIZE_LIMIT = 64 * 2**20
 """Bytes of write-ahead log SQLite keeps on disk once it has been checkpointed."""
 
 POSTGRESQL_CONNECT_TIMEOUT_S = 10
+
+SEED_RANGE = range(-(2**63), 2**63)
+"""The seeds a plan can be stored with (the column is a signed 64-bit integer)."""
 
 WRITE_OPTION = "corridor_writes"
 """The execution option that marks a connection whose transaction will write."""
@@ -82,6 +88,20 @@ class OperationSummary:
     households: int
     persons: int
     imported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """One stored plan, with the figures that tell plans apart, without its convoys."""
+
+    plan_id: int
+    operation_id: str
+    created_at: datetime
+    days: int
+    trips: int
+    people: int
+    proven_optimal_days: bool
+    seed: int
 
 
 class Database:
@@ -304,6 +324,99 @@ class Database:
             return [OperationSummary(row[0], row[1], row[2], row[3], row[4], _utc(row[5]))
                     for row in connection.execute(statement)]
 
+    # -- plans --------------------------------------------------------------------------------
+
+    def save_plan(self, plan: Plan, *, created_at: datetime | None = None) -> int:
+        """Store ``plan`` as a new plan of its operation, in one transaction; return its id.
+
+        The plan is stored as it is given: checking it is the checker's job, before this.
+        Raises :class:`~corridor.domain.NotFound` when the plan's operation is not in the
+        database. ``created_at`` (with a time zone) defaults to now. Plan ids only grow.
+        """
+        when = datetime.now(UTC) if created_at is None else created_at
+        if when.tzinfo is None:
+            raise InvalidValue("created_at needs a time zone", "created_at")
+        if plan.seed not in SEED_RANGE:
+            raise InvalidValue(f"the seed {plan.seed} is too large to store: use a seed "
+                               "between -2**63 and 2**63 - 1", "seed")
+        # Written before the transaction: at a million people it takes a second, and SQLite
+        # holds its write lock for as long as the transaction lasts.
+        document = plan_to_json(plan)
+        operation_id = plan.operation_id
+        missing = NotFound(f"there is no operation {operation_id} in the database: import its "
+                           "scenario before saving a plan for it")
+        with self._errors(), self._writing() as connection:
+            self._require_schema(connection)
+            if not _operation_exists(connection, operation_id):
+                raise missing
+            try:
+                result = connection.execute(insert(plans).values(
+                    operation_id=operation_id, created_at=when.astimezone(UTC), seed=plan.seed,
+                    days=plan.days, trips=plan.trips, people=plan.people,
+                    proven_optimal_days=plan.proven_optimal_days, document=document))
+            except IntegrityError as error:  # the operation was deleted meanwhile
+                raise missing from error
+            key = result.inserted_primary_key
+            if key is None:  # only for a table without a primary key, which plans is not
+                raise StoreError("the database gave the new plan no id")
+            return int(key[0])
+
+    def load_plan(self, operation_id: str | None = None, plan_id: int | None = None) -> Plan:
+        """Read a stored plan back: plan ``plan_id``, or else the newest plan of the operation.
+
+        With neither, read the newest plan of the only operation in the database. The newest
+        plan is the one created last (by ``created_at``, then by id). Raises
+        :class:`~corridor.domain.NotFound` for an unknown plan or operation, when the
+        operation has no plan yet, or when there are several operations to choose from.
+        """
+        with self._errors(), self._reading() as connection:
+            self._require_schema(connection)
+            if plan_id is not None:
+                statement = select(plans.c.plan_id, plans.c.operation_id,
+                                   plans.c.document).where(plans.c.plan_id == plan_id)
+                if operation_id is not None:
+                    statement = statement.where(plans.c.operation_id == operation_id)
+                row = connection.execute(statement).first()
+                if row is None:
+                    of = f" of operation {operation_id}" if operation_id is not None else ""
+                    raise NotFound(f"there is no plan {plan_id}{of} in the database")
+            else:
+                chosen = _choose_operation(connection, operation_id)
+                row = connection.execute(
+                    select(plans.c.plan_id, plans.c.operation_id, plans.c.document)
+                    .where(plans.c.operation_id == chosen)
+                    .order_by(plans.c.created_at.desc(), plans.c.plan_id.desc())
+                    .limit(1)).first()
+                if row is None:
+                    raise NotFound(f"operation {chosen} has no plan yet: run `corridor plan`")
+        found_id, found_operation, document = row
+        source = (f"plan {found_id} of operation {found_operation} in the database at "
+                  f"{self._display_url}")
+        try:
+            return plan_from_json(document, source)
+        except ScenarioRejected as rejected:
+            raise StoreError(f"a stored plan cannot be read ({len(rejected.problems)} "
+                             f"problems); the first: {rejected.problems[0]}") from rejected
+
+    def plans(self, operation_id: str | None = None) -> list[PlanSummary]:
+        """The stored plans, of one operation or of all, by operation then oldest first.
+
+        Raises :class:`~corridor.domain.NotFound` for an operation that is not in the database.
+        """
+        statement = (
+            select(plans.c.plan_id, plans.c.operation_id, plans.c.created_at, plans.c.days,
+                   plans.c.trips, plans.c.people, plans.c.proven_optimal_days, plans.c.seed)
+            .order_by(plans.c.operation_id, plans.c.created_at, plans.c.plan_id))
+        if operation_id is not None:
+            statement = statement.where(plans.c.operation_id == operation_id)
+        with self._errors(), self._reading() as connection:
+            self._require_schema(connection)
+            if operation_id is not None:
+                _choose_operation(connection, operation_id)
+            return [PlanSummary(row[0], row[1], _utc(row[2]), row[3], row[4], row[5],
+                                bool(row[6]), row[7])
+                    for row in connection.execute(statement)]
+
     # -- plumbing -----------------------------------------------------------------------------
 
     @contextmanager
@@ -455,8 +568,9 @@ def _operation_exists(connection: Connection, operation_id: str) -> bool:
 
 
 def _delete_operation(connection: Connection, operation_id: str) -> None:
-    # Children first, so that no cascade has to find them row by row.
-    for table in (persons, households, operations):
+    # Children first, so that no cascade has to find them row by row. Plans go too: they name
+    # households of the registry being replaced.
+    for table in (plans, persons, households, operations):
         connection.execute(delete(table).where(table.c.operation_id == operation_id))
 
 

@@ -10,6 +10,10 @@ reads well without corridor. ``ordinal`` keeps the order of the registry (0, 1, 
 operation): a scenario read back is then equal to the one written, record for record. Rows are
 read back in whatever order the database likes and put in place by their ordinal, so the ordinal
 needs no index of its own (an index would cost seconds on every import of millions of persons).
+
+A plan is kept whole, as the text of its ``plan.json`` (:mod:`corridor.interop.plan_json`): it
+is written and read as one piece, and the columns beside it are only the figures a list of plans
+shows, so that listing plans never reads their documents.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -108,9 +113,38 @@ class PersonRow(Base):
     )
 
 
+class PlanRow(Base):
+    """One plan of an operation: its ``plan.json`` document, with the figures a list shows.
+
+    ``plan_id`` is never reused, not even after the newest plan is deleted (``AUTOINCREMENT`` on
+    SQLite), so that an id once shown always means the same plan. Replacing an operation deletes
+    its plans: they name households of a registry that is gone.
+    """
+
+    __tablename__ = "plans"
+
+    plan_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    operation_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("operations.operation_id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    days: Mapped[int] = mapped_column(Integer)
+    trips: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+    proven_optimal_days: Mapped[bool] = mapped_column(Boolean)
+    document: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        # Finds the newest plan of an operation, and its plans when the operation is deleted.
+        Index(None, "operation_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+
 metadata = Base.metadata
 """The metadata of every table; the migrations at head must match it exactly."""
 
 operations: Table = metadata.tables["operations"]
 households: Table = metadata.tables["households"]
 persons: Table = metadata.tables["persons"]
+plans: Table = metadata.tables["plans"]
