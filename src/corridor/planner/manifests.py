@@ -82,9 +82,13 @@ def _split_household(household: Traveller) -> tuple[list[list[str]], list[str]]:
     return parts, others
 
 
-def pack_convoy(groups: list[Group], problem: Problem) -> _Packed | None:
-    """Pack the groups' households into buses, ambulances and trucks; None if they cannot go."""
-    seats = problem.buses.seats
+def pack_convoy(groups: list[Group], problem: Problem, seats: int | None = None) -> _Packed | None:
+    """Pack the groups' households into buses, ambulances and trucks; None if they cannot go.
+
+    ``seats`` caps the seats used a bus: fewer people a bus leave more hold room a person when
+    no luggage truck is free.
+    """
+    seats = seats or problem.buses.seats
     hold = problem.buses.luggage_capacity
     truck_load = problem.trucks.luggage_capacity
     stretchers = problem.ambulances.stretchers
@@ -223,8 +227,9 @@ def realise(problem: Problem, schedule: Schedule | None,
             phase = problem.phase_of_day[day]
             after_schedule = schedule is None or day >= schedule.days - lane.arrival_offset - 1
             allowance = lane.reception_per_day if after_schedule else \
-                min(lane.reception_per_day, _busloads(problem, target[k] - done[k]))
-            if allowance < min(waiting[k], problem.buses.seats) / 2:
+                min(lane.reception_per_day, max(_busloads(problem, target[k] - done[k]),
+                                                round(target[k] - done[k])))
+            if allowance < min(waiting[k], problem.buses.seats, lane.reception_per_day) / 2:
                 continue  # a nearly empty convoy wastes its ambulances and a convoy a day
             if phase is not None and problem.phase_quotas[phase] is not None:
                 quota = problem.phase_quotas[phase]
@@ -232,7 +237,7 @@ def realise(problem: Problem, schedule: Schedule | None,
                 allowance = min(allowance, quota - quotas_used[phase])
             while allowance > 0 and today.convoys < rules.max_convoys_per_day:
                 made = _make_convoy(problem, lane, day, today, queues, heads, taken,
-                                    fleets, allowance)
+                                    fleets, allowance, waiting[k])
                 if made is None:
                     break
                 convoy, people = made
@@ -300,7 +305,7 @@ def _todays_lanes(problem: Problem, schedule: Schedule | None, day: int, lanes: 
 def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
                  queues: dict[tuple[str, bool], list[Group]],
                  heads: dict[tuple[str, bool], int], taken: set[int],
-                 fleets: dict[VehicleKind, _Fleet], allowance: int,
+                 fleets: dict[VehicleKind, _Fleet], allowance: int, waiting: int,
                  ) -> tuple[Convoy, int] | None:
     """The next convoy to ``lane`` on ``day`` within ``allowance`` people, or None."""
     rules = problem.operation.convoy_rules
@@ -317,12 +322,11 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
     people = 0
     by_latest = day * MINUTES_A_DAY + lane.latest
     free_ambulances = sum(1 for moment in ready[VehicleKind.AMBULANCE] if moment <= by_latest)
-    # Share the ambulances between the convoys of one round trip, so that one convoy does not
-    # take them all and leave the next days without the ambulances every convoy needs.
-    fair_share = max(rules.min_ambulances_per_convoy,
-                     len(problem.ambulances.vehicles) // max(
-                         1, rules.max_convoys_per_day * lane.round_trip_days))
-    usable = min(free_ambulances, fair_share)
+    # Keep back the ambulances the next convoys of one round trip need as their minimum, so
+    # that stretcher cases never stop convoys from leaving; the rest may carry stretchers.
+    reserve = rules.min_ambulances_per_convoy * max(
+        0, rules.max_convoys_per_day * lane.round_trip_days - 1)
+    usable = max(free_ambulances - reserve, min(free_ambulances, rules.min_ambulances_per_convoy))
     stretcher_room = problem.ambulances.stretchers * (
         usable if free_ambulances >= rules.min_ambulances_per_convoy else 0)
     seats = max(1, problem.buses.seats)
@@ -346,8 +350,19 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
             chosen.append(group)
             people += group.people
             stretcher_room -= group.stretcher_cases
-    while chosen:
+    # A convoy with a handful of people still takes its ambulances and a convoy of the day:
+    # better wait a day for the buses to come back than send one that small.
+    # Near the end of a destination's queue, whatever is left goes, however small.
+    worth_sending = min(allowance, len(problem.buses.vehicles) * seats) / 4 \
+        if waiting > 2 * allowance else 0
+    by_latest = day * MINUTES_A_DAY + lane.latest
+    trucks_free = sum(1 for moment in ready[VehicleKind.LUGGAGE_TRUCK] if moment <= by_latest)
+    while chosen and people >= worth_sending:
         packed = pack_convoy(chosen, problem)
+        for share in (0.9, 0.8, 0.7, 0.6):
+            if packed is None or len(packed.trucks) <= trucks_free:
+                break
+            packed = pack_convoy(chosen, problem, max(1, int(seats * share)))
         if packed is not None:
             ambulances = max(len(packed.ambulances), rules.min_ambulances_per_convoy)
             needed = {VehicleKind.BUS: len(packed.buses), VehicleKind.AMBULANCE: ambulances,

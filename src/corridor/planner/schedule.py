@@ -28,6 +28,8 @@ import numpy as np
 
 from corridor.planner.problem import Priority, Problem
 
+MIP_NODE_LIMIT = 200
+"""Deterministic limit on branch-and-bound nodes for whole convoys."""
 SIMPLEX_ITERATION_LIMIT = 5_000_000
 """Deterministic limit on the work of one solve (HiGHS has no deterministic time limit)."""
 
@@ -68,6 +70,7 @@ class _Model:
     """Columns and rows collected in Python, handed to HiGHS in one go."""
 
     costs: list[float]
+    integer: list[int]
     lower: list[float]
     upper: list[float]
     row_lower: list[float]
@@ -76,7 +79,10 @@ class _Model:
     indices: list[int]
     values: list[float]
 
-    def column(self, cost: float, upper: float = highspy.kHighsInf, lower: float = 0.0) -> int:
+    def column(self, cost: float, upper: float = highspy.kHighsInf, lower: float = 0.0,
+               integer: bool = False) -> int:
+        if integer:
+            self.integer.append(len(self.costs))
         self.costs.append(cost)
         self.lower.append(lower)
         self.upper.append(upper)
@@ -113,14 +119,19 @@ def _aggregate(problem: Problem) -> tuple[dict[tuple[str, Priority], int], dict[
 
 def solve_schedule(problem: Problem, days: int, seed: int,
                    pinned: dict[tuple[int, str, Priority], int] | None = None,
-                   ) -> Schedule | None:
-    """The best schedule whose last arrival is on day ``days - 1``, or None if there is none."""
+                   integral: bool = False) -> Schedule | None:
+    """The best schedule whose last arrival is on day ``days - 1``, or None if there is none.
+
+    Everything is counted fractionally unless ``integral``: then convoys are whole (each needs
+    its own ambulances and a place among the day's convoys), which is closer to the truth but
+    a mixed-integer programme, much slower to solve.
+    """
     operation = problem.operation
     rules = operation.convoy_rules
     weights = operation.priorities
     people, stretchers, companion_share, luggage_per_person = _aggregate(problem)
     bus, ambulance, truck = problem.buses, problem.ambulances, problem.trucks
-    model = _Model([], [], [], [], [], [], [], [])
+    model = _Model([], [], [], [], [], [], [], [], [])
     trip_cost = weights.other * max(1, bus.seats) / 2  # a half-empty bus is worth a day's wait
     x: dict[tuple[int, str, Priority], int] = {}
     s: dict[tuple[int, str], int] = {}
@@ -143,7 +154,7 @@ def solve_schedule(problem: Problem, days: int, seed: int,
             vehicles[d, k] = (model.column(trip_cost),
                               model.column(trip_cost),
                               model.column(trip_cost),
-                              model.column(trip_cost / 10))
+                              model.column(trip_cost / 10, integer=integral))
     if not x:
         return None
     # Everyone leaves, stretcher cases among the medical emergencies.
@@ -233,6 +244,7 @@ def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
     solver = highspy.Highs()  # type: ignore[no-untyped-call]
     for name, value in (("output_flag", False), ("threads", 1), ("random_seed", seed),
                         ("simplex_iteration_limit", SIMPLEX_ITERATION_LIMIT),
+                        ("mip_max_nodes", MIP_NODE_LIMIT), ("mip_rel_gap", 0.01),
                         ("presolve", "on")):
         solver.setOptionValue(name, value)
     count = len(model.costs)
@@ -242,6 +254,9 @@ def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
     solver.addRows(len(model.row_lower), np.array(model.row_lower), np.array(model.row_upper),
                    len(model.indices), np.array(model.starts, dtype=np.int32),
                    np.array(model.indices, dtype=np.int32), np.array(model.values))
+    if model.integer:
+        solver.changeColsIntegrality(len(model.integer), np.array(model.integer, dtype=np.int32),
+                                     np.ones(len(model.integer), dtype=np.uint8))
     solver.run()
     status = solver.getModelStatus()
     solution = solver.getSolution()
@@ -274,15 +289,13 @@ def smallest_horizon(problem: Problem, low: int, high: int, seed: int,
     Feasibility is monotone in the horizon (a longer one only adds room), so bisection finds the
     first horizon with a schedule.
     """
-    best = solve_schedule(problem, high, seed, pinned)
-    if best is None:
+    if solve_schedule(problem, high, seed, pinned, integral=False) is None:
         return None
     lo, hi = low, high
-    while lo < hi:
+    while lo < hi:  # the relaxation first: quick, and it never rules out a horizon that works
         middle = (lo + hi) // 2
-        found = solve_schedule(problem, middle, seed, pinned)
-        if found is None:
+        if solve_schedule(problem, middle, seed, pinned, integral=False) is None:
             lo = middle + 1
         else:
-            hi, best = middle, found
-    return best
+            hi = middle
+    return solve_schedule(problem, lo, seed, pinned)
