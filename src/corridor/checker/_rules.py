@@ -258,30 +258,31 @@ def hold(facts: Facts) -> Iterator[Violation]:
 def luggage(facts: Facts) -> Iterator[Violation]:
     """A household's luggage travels, all of it, with the household's vehicles or trucks."""
     trips, line_trip, lines = facts.trips, facts.line_trip, facts.lines
-    household_trips, line_household = facts.household_trips, facts.line_household
-    carried: dict[str, int] = {}
+    carried = dict(facts.carried_luggage)
     misplaced: dict[str, list[int]] = defaultdict(list)
-    for line_index in facts.luggage_lines:
-        household = line_household[line_index]
+    for line_index in facts.loose_luggage_lines:
+        household = facts.line_household[line_index]
+        if household not in facts.known_households:
+            continue  # coverage reports the unknown household
         trip_index = line_trip[line_index]
-        # The common case first: the luggage rides with members of the household.
-        if trip_index not in household_trips.get(household, ()):
-            if household not in facts.known_households:
-                continue  # coverage reports the unknown household
-            trip = trips[trip_index]
-            if (trip.kind is not VehicleKind.LUGGAGE_TRUCK
-                    or trip.convoy not in facts.convoys_of(household)):
-                misplaced[household].append(line_index)
-                continue
-        carried[household] = carried.get(household, 0) + lines[line_index].luggage_pieces
+        trip = trips[trip_index]
+        # Luggage without its people is in the right place on another vehicle of the household
+        # (a hold) or on a luggage truck of the household's convoy.
+        if (trip_index in facts.household_trips.get(household, ())
+                or (trip.kind is VehicleKind.LUGGAGE_TRUCK
+                    and trip.convoy in facts.convoys_of(household))):
+            carried[household] = carried.get(household, 0) + lines[line_index].luggage_pieces
+        else:
+            misplaced[household].append(line_index)
     astray: dict[str, int] = {}
     for household, misplaced_lines in misplaced.items():
         pieces = sum(lines[line].luggage_pieces for line in misplaced_lines)
         astray[household] = pieces
+        travel = "travels" if pieces == 1 else "travel"
         yield Violation("luggage", f"household {household}",
-                        f"{_count(pieces, 'piece')} of household {household}'s luggage travel on "
-                        f"{_names([facts.where(line) for line in misplaced_lines])}, away from "
-                        "the household's vehicles and its convoy's luggage trucks")
+                        f"{_count(pieces, 'piece')} of household {household}'s luggage {travel} "
+                        f"on {_names([facts.where(line) for line in misplaced_lines])}, away "
+                        "from the household's vehicles and its convoy's luggage trucks")
     owed = facts.owed_luggage
     # Luggage that is all there but partly on the wrong vehicle was reported above, once.
     short = [(household, pieces) for household, pieces in owed.items()
