@@ -410,15 +410,29 @@ def test_household_that_fits_a_bus_may_not_spread_even_when_listed(scenario: Sce
     assert [v.rule for v in check_plan(scenario, split)] == ["household_split"]
 
 
-def test_household_in_two_convoys_is_reported_once_for_split(scenario: Scenario) -> None:
-    """Members of one household in two convoys break household_split (and their link)."""
-    two = evacuation_plan(
+def test_household_in_two_convoys_is_split(scenario: Scenario) -> None:
+    """Members of one household in two convoys break household_split, naming both convoys."""
+    two = replace(evacuation_plan(
+        convoy(AMBULANCE_H1(), trip("BUS-001", line("H1", "P3", luggage=4),
+                                    line("H2", "P4", "P5", luggage=4), line("H3", "P7")),
+               TRUCK_H2()),
+        next_day_convoy(trip("AMB-002"), trip("BUS-002", line("H2", "P6"))), days=3), pins=())
+    violations = check_plan(scenario, two)
+    assert [(v.rule, v.subject, v.message) for v in violations] == [
+        ("household_split", "household H2",
+         "household H2 is in 2 convoys: 2017-03-18/1, 2017-03-19/1")]
+
+
+def test_person_in_another_households_line_counts_for_their_own(scenario: Scenario) -> None:
+    """A person filed under another household counts for their own household, not the line's."""
+    misfiled = evacuation_plan(
         convoy(AMBULANCE_H1(), trip("BUS-001", line("H1", "P3", luggage=4),
                                     line("H2", "P4", "P5", "P6", luggage=4)), TRUCK_H2()),
         next_day_convoy(trip("AMB-002"), trip("BUS-002", line("H1", "P7"))), days=3)
-    rules = [(v.rule, v.subject) for v in check_plan(scenario, two)]
-    assert ("household_split", "household H3") not in rules
-    assert ("coverage", "person P7") in rules  # P7 is in H1's line but belongs to H3
+    rules = [(v.rule, v.subject) for v in check_plan(scenario, misfiled)]
+    assert ("coverage", "person P7") in rules
+    assert ("household_split", "household H1") not in rules
+    assert ("linked", "household H3") in rules  # P7's household H3 rides apart from H1
 
 
 def checkpoint_scenario() -> Scenario:
