@@ -3,8 +3,8 @@
 The aggregate schedule says how many people should have left for each destination by the end of
 each day. Here, day by day and destination by destination (earliest last departure first, as
 the checkpoint serves them), households are taken in priority order (pinned ones first, then
-medical emergencies, other vulnerable people, the rest; registration order within each) up to
-that number, and packed into convoys:
+medical emergencies, other vulnerable people, the rest; registration order within each, or larger
+households first) up to that number, and packed into convoys:
 
 - stretcher cases and one companion each into ambulances;
 - the other members into buses, first-fit decreasing by household (a household larger than a
@@ -191,18 +191,26 @@ def _departure(problem: Problem, lane: Lane, today: _Day, people: int, vehicles:
 
 
 def realise(problem: Problem, schedule: Schedule | None,
-            progress: Callable[[int, int], None]) -> Realised:
+            progress: Callable[[int, int], None], larger_first: bool = False) -> Realised:
     """Turn the aggregate schedule into convoys of named vehicles, day by day."""
     rules = problem.operation.convoy_rules
     # Two queues a destination: groups with stretcher cases wait for ambulances, the others
     # need none, and neither should hold the other up.
     queues: dict[tuple[str, bool], list[Group]] = defaultdict(list)
     waiting: dict[str, int] = defaultdict(int)
+    # Within a priority, registration order; or, with ``larger_first``, larger groups first, so
+    # that the small ones fill what is left of a day's reception (as in first-fit decreasing).
     for group in sorted(problem.groups, key=lambda g: (g.pinned_day is None, g.pinned_day or 0,
-                                                       g.priority, g.group_id)):
+                                                       g.priority,
+                                                       -g.people if larger_first else 0,
+                                                       g.group_id)):
         queues[group.destination, group.stretcher_cases > 0].append(group)
         waiting[group.destination] += group.people
     heads = dict.fromkeys(queues, 0)
+    pinned: dict[tuple[int, str], int] = defaultdict(int)
+    for group in problem.groups:
+        if group.pinned_day is not None:
+            pinned[group.pinned_day, group.destination] += group.people
     taken: set[int] = set()
     fleets = {VehicleKind.BUS: _Fleet(list(problem.buses.vehicles)),
               VehicleKind.AMBULANCE: _Fleet(list(problem.ambulances.vehicles)),
@@ -222,22 +230,26 @@ def realise(problem: Problem, schedule: Schedule | None,
         for lane in lanes:
             if schedule is not None:
                 target[lane.destination] += schedule.people_on(day, lane.destination)
-        for lane in _todays_lanes(problem, schedule, day, lanes, waiting, target, done):
+        for lane in _todays_lanes(problem, schedule, day, lanes, waiting, target, done,
+                                  {k for (d, k) in pinned if d == day}):
             k = lane.destination
             phase = problem.phase_of_day[day]
             after_schedule = schedule is None or day >= schedule.days - lane.arrival_offset - 1
             allowance = lane.reception_per_day if after_schedule else \
                 min(lane.reception_per_day, max(_busloads(problem, target[k] - done[k]),
                                                 round(target[k] - done[k])))
-            if allowance < min(waiting[k], problem.buses.seats, lane.reception_per_day) / 2:
+            if allowance < min(waiting[k], problem.buses.seats, lane.reception_per_day) / 2 \
+                    and not pinned.get((day, k)):
                 continue  # a nearly empty convoy wastes its ambulances and a convoy a day
+            allowance = max(allowance, pinned.get((day, k), 0))
             if phase is not None and problem.phase_quotas[phase] is not None:
                 quota = problem.phase_quotas[phase]
                 assert quota is not None
                 allowance = min(allowance, quota - quotas_used[phase])
             while allowance > 0 and today.convoys < rules.max_convoys_per_day:
                 made = _make_convoy(problem, lane, day, today, queues, heads, taken,
-                                    fleets, allowance, waiting[k])
+                                    fleets, allowance,
+                                    0 if pinned.get((day, k)) else waiting[k])
                 if made is None:
                     break
                 convoy, people = made
@@ -256,10 +268,21 @@ def realise(problem: Problem, schedule: Schedule | None,
         progress(moved, total)
     unplanned = [Unplanned(household.household_id, household.size,
                            UnplannedReason.INFEASIBLE,
-                           "no room on a convoy before the window closes")
+                           "no room on a convoy on its pinned day" if group.pinned_day is not None
+                           else "no room on a convoy before the window closes")
                  for key, queue in queues.items() for group in queue[heads[key]:]
                  if group.group_id not in taken for household in group.households]
     return Realised(convoys, unplanned, last_arrival)
+
+
+def _needs_a_truck(group: Group) -> bool:
+    """Whether some household's luggage can only go on a truck (nobody of it rides a bus)."""
+    for household in group.households:
+        stretchers = len(household.on_stretcher)
+        riders = household.size - stretchers - min(stretchers, household.size - stretchers)
+        if riders == 0 and household.luggage_pieces > 0:
+            return True
+    return False
 
 
 def _busloads(problem: Problem, people: float) -> int:
@@ -270,7 +293,7 @@ def _busloads(problem: Problem, people: float) -> int:
 
 def _todays_lanes(problem: Problem, schedule: Schedule | None, day: int, lanes: list[Lane],
                   waiting: dict[str, int], target: dict[str, float],
-                  done: dict[str, int]) -> list[Lane]:
+                  done: dict[str, int], pinned_today: set[str]) -> list[Lane]:
     """The destinations that get today's convoys, in the order the checkpoint serves them.
 
     When there are more destinations than convoys a day, those furthest behind go first: behind
@@ -289,7 +312,7 @@ def _todays_lanes(problem: Problem, schedule: Schedule | None, day: int, lanes: 
             continue
         open_lanes.append(lane)
     if len(open_lanes) <= rules.max_convoys_per_day:
-        return open_lanes
+        return _pinned_first(open_lanes, pinned_today)
 
     def urgency(lane: Lane) -> tuple[float, str]:
         k = lane.destination
@@ -298,8 +321,15 @@ def _todays_lanes(problem: Problem, schedule: Schedule | None, day: int, lanes: 
         return (-(behind / lane.reception_per_day + remaining / lane.reception_per_day / 1e3
                   if behind > 0 else remaining / lane.reception_per_day), k)
 
-    chosen = sorted(open_lanes, key=urgency)[:rules.max_convoys_per_day]
-    return [lane for lane in lanes if lane in chosen]
+    # Destinations with households pinned to today come first: a pin is a promise.
+    chosen = sorted(open_lanes, key=lambda lane: (lane.destination not in pinned_today,
+                                                  urgency(lane)))[:rules.max_convoys_per_day]
+    return _pinned_first([lane for lane in lanes if lane in chosen], pinned_today)
+
+
+def _pinned_first(lanes: list[Lane], pinned_today: set[str]) -> list[Lane]:
+    """Destinations with pinned households take their vehicles first; the rest keep their order."""
+    return sorted(lanes, key=lambda lane: lane.destination not in pinned_today)
 
 
 def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
@@ -321,6 +351,7 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
     chosen: list[Group] = []
     people = 0
     by_latest = day * MINUTES_A_DAY + lane.latest
+    trucks_free = sum(1 for moment in ready[VehicleKind.LUGGAGE_TRUCK] if moment <= by_latest)
     free_ambulances = sum(1 for moment in ready[VehicleKind.AMBULANCE] if moment <= by_latest)
     # Keep back the ambulances the next convoys of one round trip need as their minimum, so
     # that stretcher cases never stop convoys from leaving; the rest may carry stretchers.
@@ -340,8 +371,9 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
             index += 1
             if group.group_id in taken:
                 continue
-            if (group.pinned_day is not None and group.pinned_day > day) or \
-                    people + group.people > room or group.stretcher_cases > stretcher_room:
+            if (group.pinned_day is not None and group.pinned_day != day) or \
+                    people + group.people > room or group.stretcher_cases > stretcher_room \
+                    or (not trucks_free and _needs_a_truck(group)):
                 skipped += 1
                 continue
             estimate = (people + group.people) / seats + 2 + rules.min_ambulances_per_convoy
@@ -353,34 +385,61 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
     # A convoy with a handful of people still takes its ambulances and a convoy of the day:
     # better wait a day for the buses to come back than send one that small.
     # Near the end of a destination's queue, whatever is left goes, however small.
+    # (``waiting`` is 0 when households are pinned to today: then the convoy goes anyway.)
     worth_sending = min(allowance, len(problem.buses.vehicles) * seats) / 4 \
         if waiting > 2 * allowance else 0
     by_latest = day * MINUTES_A_DAY + lane.latest
     trucks_free = sum(1 for moment in ready[VehicleKind.LUGGAGE_TRUCK] if moment <= by_latest)
-    while chosen and people >= worth_sending:
-        packed = pack_convoy(chosen, problem)
+
+    def propose(count: int) -> tuple[_Packed, int, int, int] | None:
+        """Packing, ambulances, departure and people of the first ``count`` chosen groups."""
+        part = chosen[:count]
+        load = sum(group.people for group in part)
+        if load < worth_sending:
+            return None
+        packed = pack_convoy(part, problem)
         for share in (0.9, 0.8, 0.7, 0.6):
             if packed is None or len(packed.trucks) <= trucks_free:
                 break
-            packed = pack_convoy(chosen, problem, max(1, int(seats * share)))
-        if packed is not None:
-            ambulances = max(len(packed.ambulances), rules.min_ambulances_per_convoy)
-            needed = {VehicleKind.BUS: len(packed.buses), VehicleKind.AMBULANCE: ambulances,
-                      VehicleKind.LUGGAGE_TRUCK: len(packed.trucks)}
-            vehicles = sum(needed.values())
-            if vehicles <= vehicle_room and all(count <= len(ready[kind])
-                                                for kind, count in needed.items()):
-                # Leave once the checkpoint has cleared the convoy and enough vehicles are back.
-                back = max((ready[kind][count - 1] for kind, count in needed.items() if count),
-                           default=-1) - day * MINUTES_A_DAY
-                departure = max(_departure(problem, lane, today, people, vehicles), back)
-                if departure <= lane.latest:
-                    free = {kind: fleet.free(problem, day, day * MINUTES_A_DAY + departure)
-                            for kind, fleet in fleets.items()}
-                    return _close(problem, lane, day, today, chosen, packed, ambulances,
-                                  departure, fleets, free, taken), people
-        people -= chosen.pop().people
-    return None
+            packed = pack_convoy(part, problem, max(1, int(seats * share)))
+        if packed is None:
+            return None
+        ambulances = max(len(packed.ambulances), rules.min_ambulances_per_convoy)
+        needed = {VehicleKind.BUS: len(packed.buses), VehicleKind.AMBULANCE: ambulances,
+                  VehicleKind.LUGGAGE_TRUCK: len(packed.trucks)}
+        vehicles = sum(needed.values())
+        if vehicles > vehicle_room or any(count > len(ready[kind])
+                                          for kind, count in needed.items()):
+            return None
+        # Leave once the checkpoint has cleared the convoy and enough vehicles are back.
+        back = max((ready[kind][count - 1] for kind, count in needed.items() if count),
+                   default=-1) - day * MINUTES_A_DAY
+        departure = max(_departure(problem, lane, today, load, vehicles), back)
+        if departure > lane.latest:
+            return None
+        return packed, ambulances, departure, load
+
+    # The most groups that can leave together: all of them, or else the longest prefix that
+    # fits (found by bisection; a shorter prefix never needs more).
+    count = len(chosen)
+    proposal = propose(count) if chosen else None
+    if proposal is None and count > 1:
+        low, high = 0, count - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if propose(middle) is not None:
+                low = middle
+            else:
+                high = middle - 1
+        count = low
+        proposal = propose(low) if low else None
+    if proposal is None:
+        return None
+    packed, ambulances, departure, load = proposal
+    free = {kind: fleet.free(problem, day, day * MINUTES_A_DAY + departure)
+            for kind, fleet in fleets.items()}
+    return _close(problem, lane, day, today, chosen[:count], packed, ambulances, departure,
+                  fleets, free, taken), load
 
 
 def _close(problem: Problem, lane: Lane, day: int, today: _Day, chosen: list[Group],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from corridor.domain import Bound, BoundKind, Pin, Plan, Scenario
 from corridor.planner.bounds import day_bounds, trip_bounds
-from corridor.planner.manifests import realise
+from corridor.planner.manifests import Realised, realise
 from corridor.planner.problem import MINUTES_A_DAY, Priority, Problem, build_problem, minutes
 from corridor.planner.schedule import Schedule, smallest_horizon
 
@@ -68,6 +68,12 @@ def _infeasibility(problem: Problem, bounds: tuple[Bound, ...]) -> tuple[str, ..
     return tuple(sentences)
 
 
+def _quality(realised: Realised) -> tuple[int, int, int]:
+    """People left behind, then days, then trips: smaller is better."""
+    return (sum(u.people for u in realised.unplanned), realised.last_arrival_day,
+            sum(len(convoy.trips) for convoy in realised.convoys))
+
+
 def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
               progress: Progress = no_progress) -> PlanResult:
     """Plan every household that leaves onto a vehicle, a convoy and a day."""
@@ -84,8 +90,18 @@ def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
         schedule = smallest_horizon(problem, low, problem.window_days, seed,
                                     _pinned_people(problem))
     progress("schedule", 1, 1)
-    realised = realise(problem, schedule,
-                       lambda done, total: progress("manifests", done, total))
+    # Whole households and whole buses can fall behind the fractional schedule. Other ways of
+    # filling the days (as far as each goes; larger households first) are sometimes shorter:
+    # they are tried only then, and the best plan is kept.
+    realised = realise(problem, schedule, lambda d, t: progress("manifests", d, t))
+    for guided, larger_first in ((True, True), (False, False), (False, True)):
+        if schedule is None or (not realised.unplanned and
+                                realised.last_arrival_day + 1 <= schedule.days):
+            break
+        other = realise(problem, schedule if guided else None,
+                        lambda d, t: progress("manifests", d, t), larger_first)
+        if _quality(other) < _quality(realised):
+            realised = other
     plan_days = realised.last_arrival_day + 1 if realised.convoys else 0
     binding = max(days, key=lambda bound: bound.value) if days else None
     proven = binding is not None and plan_days == binding.value and not realised.unplanned
