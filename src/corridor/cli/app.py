@@ -16,6 +16,15 @@ import typer
 from rich.console import Console
 
 from corridor import __version__
+from corridor.cli.planning import (
+    PlanRejected,
+    checked,
+    parse_pins,
+    plan_view,
+    plan_with_progress,
+    read_plan_file,
+    violations_view,
+)
 from corridor.cli.progress import progress_bar
 from corridor.cli.render import summary_view
 from corridor.cli.settings import Settings
@@ -42,6 +51,7 @@ class ExitCode(IntEnum):
     INVALID_INPUT = 3
     NOT_FOUND_OR_CONFLICT = 4
     DATABASE = 5
+    PLAN_REJECTED = 6
 
 
 EXIT_CODES: dict[type[CorridorError], ExitCode] = {
@@ -50,6 +60,7 @@ EXIT_CODES: dict[type[CorridorError], ExitCode] = {
     NotFound: ExitCode.NOT_FOUND_OR_CONFLICT,
     AlreadyExists: ExitCode.NOT_FOUND_OR_CONFLICT,
     StoreError: ExitCode.DATABASE,
+    PlanRejected: ExitCode.PLAN_REJECTED,
 }
 SHOWN_PROBLEMS = 50
 
@@ -200,6 +211,60 @@ def summary(database: DatabaseOption = None, operation: OperationOption = None) 
     with Database.open(settings.database_url) as db, progress_bar(err, "Loading") as progress:
         scenario = db.load_scenario(operation, progress=progress)
     out.print(summary_view(summarise(scenario)))
+
+
+@app.command()
+def plan(
+    database: DatabaseOption = None,
+    operation: OperationOption = None,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same plan.")] = 0,
+    pin: Annotated[list[str] | None, typer.Option(
+        "--pin", help="Pin a household to a day: HOUSEHOLD=YYYY-MM-DD (repeatable).",
+        show_default=False)] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show every bound and the days.")]
+        = False,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Also write the plan to this plan.json file.", show_default=False)]
+        = None,
+) -> None:
+    """Plan every household that leaves onto a vehicle, a convoy and a day; check and store it."""
+    from corridor.interop.plan_json import plan_to_json
+
+    pins = parse_pins(pin or [])
+    settings = _settings(database)
+    with Database.open(settings.database_url) as db:
+        with progress_bar(err, "Loading") as progress:
+            scenario = db.load_scenario(operation, progress=progress)
+        result = plan_with_progress(scenario, seed, pins, err)
+        checked(scenario, result.plan)
+        plan_id = db.save_plan(result.plan)
+    if output is not None:
+        output.write_text(plan_to_json(result.plan), encoding="utf-8")
+    out.print(plan_view(result, explain))
+    out.print(f"[green]Plan {plan_id} passed check-plan and is stored[/green]"
+              + (f"; written to {output}" if output else "") + ".")
+
+
+@app.command("check-plan")
+def check_plan_command(
+    plan_file: Annotated[Path | None, typer.Argument(
+        help="A plan.json file (default: the latest stored plan).", show_default=False)] = None,
+    database: DatabaseOption = None,
+    operation: OperationOption = None,
+) -> None:
+    """Check a plan against every rule, independently of the planner."""
+    from corridor.checker import check_plan
+
+    settings = _settings(database)
+    with Database.open(settings.database_url) as db:
+        stored = read_plan_file(plan_file) if plan_file else db.load_plan(operation)
+        scenario = db.load_scenario(operation or stored.operation_id)
+    violations = check_plan(scenario, stored)
+    if violations:
+        out.print(violations_view(violations))
+        raise PlanRejected(violations)
+    out.print(f"[green]The plan keeps every rule[/green]: {len(stored.convoys):,} convoys, "
+              f"{stored.people:,} people, {stored.days} days.")
 
 
 @app.command()

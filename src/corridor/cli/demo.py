@@ -12,10 +12,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from corridor.cli.planning import checked, plan_view, plan_with_progress
 from corridor.cli.progress import progress_bar
 from corridor.cli.render import summary_view
 from corridor.cli.settings import sqlite_url
-from corridor.domain import Scenario
+from corridor.domain import Plan, Scenario
 from corridor.interop.scenario_files import load_scenario, save_scenario
 from corridor.reports.summary import summarise
 from corridor.store import Database
@@ -33,6 +34,7 @@ class DemoRun:
     err: Console
     scenario: Scenario | None = None
     stored: Scenario | None = None
+    plan: Plan | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -71,10 +73,22 @@ def _summary(run: DemoRun) -> None:
     run.out.print(summary_view(summarise(run.stored)))
 
 
+def _plan(run: DemoRun) -> None:
+    assert run.stored is not None  # the import step ran before
+    result = plan_with_progress(run.stored, run.seed, (), run.err)
+    run.plan = checked(run.stored, result.plan)
+    with Database.open(run.database_url) as db:
+        plan_id = db.save_plan(run.plan)
+    run.out.print(plan_view(result, explain=False))
+    run.notes.append(f"plan {plan_id}: checked and stored; `corridor plan --explain --db "
+                     f"{run.database_url}` shows every bound")
+
+
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("generate", _generate),
     ("import", _import),
     ("summary", _summary),
+    ("plan", _plan),
 ]
 
 

@@ -358,6 +358,9 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
     reserve = rules.min_ambulances_per_convoy * max(
         0, rules.max_convoys_per_day * lane.round_trip_days - 1)
     usable = max(free_ambulances - reserve, min(free_ambulances, rules.min_ambulances_per_convoy))
+    # and leave most of the convoy's places to buses.
+    usable = min(usable, max(rules.min_ambulances_per_convoy,
+                             min(rules.max_vehicles_per_convoy, checkpoint_vehicles) // 5))
     stretcher_room = problem.ambulances.stretchers * (
         usable if free_ambulances >= rules.min_ambulances_per_convoy else 0)
     seats = max(1, problem.buses.seats)

@@ -1,0 +1,163 @@
+"""``corridor plan`` and ``corridor check-plan``: plan, prove and show; check any plan."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from corridor.checker import Violation, check_plan
+from corridor.domain import (
+    BoundKind,
+    CorridorError,
+    InvalidValue,
+    Pin,
+    Plan,
+    Scenario,
+    UnplannedReason,
+    VehicleKind,
+)
+from corridor.planner import PlanResult, make_plan
+
+STAGES = ("problem", "schedule", "manifests")
+SHOWN_VIOLATIONS = 50
+
+
+class PlanRejected(CorridorError):
+    """The independent checker rejected a plan; ``violations`` says why."""
+
+    code = "plan_rejected"
+
+    def __init__(self, violations: list[Violation]) -> None:
+        noun = "violation" if len(violations) == 1 else "violations"
+        super().__init__(f"the plan breaks the rules with {len(violations)} {noun}; the first: "
+                         f"{violations[0].rule}: {violations[0].message}")
+        self.violations = violations
+
+
+def parse_pins(values: list[str]) -> tuple[Pin, ...]:
+    """Pins written HOUSEHOLD=YYYY-MM-DD."""
+    pins = []
+    for value in values:
+        household, _, day = value.partition("=")
+        try:
+            pins.append(Pin(household.strip(), date.fromisoformat(day.strip())))
+        except ValueError:
+            raise InvalidValue(f"--pin {value!r} is not HOUSEHOLD=YYYY-MM-DD, for example "
+                               "--pin H0042=2017-03-21", "pin") from None
+    return tuple(pins)
+
+
+def plan_with_progress(scenario: Scenario, seed: int, pins: tuple[Pin, ...],
+                       console: Console) -> PlanResult:
+    """Run the planner with a progress bar a stage."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        tasks: dict[str, TaskID] = {stage: bar.add_task(f"Planning: {stage}", total=1)
+                                    for stage in STAGES}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        result = make_plan(scenario, seed=seed, pins=pins, progress=progress)
+        for task in tasks.values():
+            bar.update(task, completed=bar.tasks[task].total)
+    return result
+
+
+def checked(scenario: Scenario, plan: Plan) -> Plan:
+    """The plan, once the independent checker accepts it; PlanRejected otherwise."""
+    violations = check_plan(scenario, plan)
+    if violations:
+        raise PlanRejected(violations)
+    return plan
+
+
+def violations_view(violations: list[Violation]) -> RenderableType:
+    """The checker's findings, one a line."""
+    table = Table(title=f"{len(violations)} rule violations", title_justify="left")
+    for column in ("rule", "subject", "what is wrong"):
+        table.add_column(column)
+    for violation in violations[:SHOWN_VIOLATIONS]:
+        table.add_row(violation.rule, violation.subject, violation.message)
+    if len(violations) > SHOWN_VIOLATIONS:
+        table.add_row("...", f"{len(violations) - SHOWN_VIOLATIONS:,} more", "")
+    return table
+
+
+def plan_view(result: PlanResult, explain: bool) -> RenderableType:
+    """The plan's headline figures; with ``explain``, every bound and what binds."""
+    plan = result.plan
+    trips = Counter(trip.kind for convoy in plan.convoys for trip in convoy.trips)
+    day_bound = plan.best_bound(BoundKind.DAYS)
+    trip_bound = next((b for b in plan.bounds if b.name == "all vehicle trips"), None)
+    unplanned: Counter[UnplannedReason] = Counter()
+    for item in plan.unplanned:
+        unplanned[item.reason] += item.people
+    table = Table(title="Plan", title_justify="left", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    proven = "proven shortest" if plan.proven_optimal_days else (
+        f"{plan.day_gap} above the bound" if day_bound else "")
+    table.add_row("days", f"{plan.days} (lower bound {day_bound.value if day_bound else '-'}; "
+                  f"{proven})")
+    table.add_row("people planned", f"{plan.people:,}")
+    households = {line.household_id for c in plan.convoys for t in c.trips for line in t.lines}
+    table.add_row("households", f"{len(households):,}")
+    table.add_row("convoys", f"{len(plan.convoys):,}")
+    above = f", {100 * (plan.trips / trip_bound.value - 1):.1f} % above the bound " \
+            f"{trip_bound.value:,}" if trip_bound and trip_bound.value else ""
+    table.add_row("vehicle trips", f"{plan.trips:,}: {trips[VehicleKind.BUS]:,} bus, "
+                  f"{trips[VehicleKind.AMBULANCE]:,} ambulance, "
+                  f"{trips[VehicleKind.LUGGAGE_TRUCK]:,} truck{above}")
+    if plan.split_households:
+        table.add_row("split households", f"{len(plan.split_households):,} (larger than a bus)")
+    for reason, people in sorted(unplanned.items()):
+        table.add_row(f"not planned: {reason.value}", f"{people:,} people")
+    table.add_row("what binds", plan.binding_constraint)
+    parts: list[RenderableType] = [table]
+    for sentence in result.infeasibility:
+        parts.append(Panel(sentence, title="cannot be done in the window", style="red",
+                           expand=False))
+    if explain:
+        bounds = Table(title="Lower bounds (proven)", title_justify="left")
+        for column in ("kind", "bound", "value", "because"):
+            bounds.add_column(column)
+        for bound in sorted(plan.bounds, key=lambda b: (b.kind, -b.value)):
+            bounds.add_row(bound.kind.value, bound.name, f"{bound.value:,}", bound.explanation)
+        parts.append(bounds)
+        days = Table(title="Convoys by day (first 14 days)", title_justify="left")
+        for column in ("day", "convoys", "people", "destinations"):
+            days.add_column(column)
+        by_day: dict[date, list[int]] = {}
+        destinations: dict[date, set[str]] = {}
+        for convoy in plan.convoys:
+            entry = by_day.setdefault(convoy.day, [0, 0])
+            entry[0] += 1
+            entry[1] += convoy.people
+            destinations.setdefault(convoy.day, set()).add(convoy.destination)
+        for day in sorted(by_day)[:14]:
+            convoys, people = by_day[day]
+            days.add_row(str(day), str(convoys), f"{people:,}",
+                         ", ".join(sorted(destinations[day])))
+        parts.append(days)
+        if result.schedule_days is not None:
+            parts.append(f"The aggregate schedule (HiGHS) fits in {result.schedule_days} days "
+                         "with people counted fractionally.")
+    return Group(*parts)
+
+
+def read_plan_file(path: Path) -> Plan:
+    """A plan from a plan.json file."""
+    from corridor.interop.plan_json import plan_from_json
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidValue(f"cannot read {path}: {error.strerror}", "plan") from None
+    return plan_from_json(text, path.name)
