@@ -46,6 +46,8 @@ def test_demo_runs_end_to_end_and_prints_the_coordinators_figures(home: Path) ->
         assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "2,000 people leaving" in out
+    assert "passed check-plan" not in out  # the demo stores its plan quietly
+    assert "what binds" in out and "vehicle trips" in out
     for heading in ("By destination", "By category", "By sex", "By age band",
                     "Vulnerable people", "Fleet"):
         assert heading in out
@@ -160,3 +162,47 @@ def test_usage_errors_exit_2(home: Path) -> None:
     assert corridor("fly", home=home).returncode == ExitCode.USAGE
     assert corridor("import", home=home).returncode == ExitCode.USAGE
     assert corridor("--version", home=home).stdout.startswith("corridor ")
+
+
+def test_plan_is_checked_stored_and_rechecked(home: Path, scenario_folder: Path) -> None:
+    """`corridor plan` prints days, trips and what binds; `check-plan` accepts it, file or not."""
+    corridor("init", home=home)
+    corridor("import", str(scenario_folder), home=home)
+    planned = corridor("plan", "--explain", "--output", "plan.json", home=home)
+    assert planned.returncode == 0, planned.stderr
+    for figure in ("days", "vehicle trips", "what binds", "Lower bounds (proven)",
+                   "passed check-plan and is stored"):
+        assert figure in planned.stdout
+    assert (home / "plan.json").exists()
+    stored = corridor("check-plan", home=home)
+    assert stored.returncode == 0 and "keeps every rule" in stored.stdout
+    from_file = corridor("check-plan", "plan.json", home=home)
+    assert from_file.returncode == 0 and "keeps every rule" in from_file.stdout
+
+
+def test_check_plan_rejects_a_tampered_plan(home: Path, scenario_folder: Path) -> None:
+    """A plan.json edited to break a rule is rejected with the rule's code and exit 6."""
+    corridor("init", home=home)
+    corridor("import", str(scenario_folder), home=home)
+    corridor("plan", "--output", "plan.json", home=home)
+    path = home / "plan.json"
+    text = path.read_text()
+    assert "T09:" in text or "T08:" in text or "T06:" in text
+    path.write_text(text.replace("T09:", "T23:").replace("T08:", "T23:").replace("T06:", "T23:"))
+    result = corridor("check-plan", "plan.json", home=home)
+    assert result.returncode == ExitCode.PLAN_REJECTED
+    assert "departure_window" in result.stdout
+
+
+def test_plan_errors_are_plain(home: Path, scenario_folder: Path) -> None:
+    """A bad pin is exit 3; planning before importing is exit 4; a broken plan.json is exit 3."""
+    corridor("init", home=home)
+    assert corridor("plan", home=home).returncode == ExitCode.NOT_FOUND_OR_CONFLICT
+    corridor("import", str(scenario_folder), home=home)
+    bad_pin = corridor("plan", "--pin", "H1-tomorrow", home=home)
+    assert bad_pin.returncode == ExitCode.INVALID_INPUT
+    assert "HOUSEHOLD=YYYY-MM-DD" in bad_pin.stderr
+    (home / "broken.json").write_text('{"format": "corridor-plan"')
+    broken = corridor("check-plan", "broken.json", home=home)
+    assert broken.returncode == ExitCode.INVALID_INPUT
+    assert "broken.json" in broken.stderr
