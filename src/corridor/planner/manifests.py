@@ -365,6 +365,7 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
         usable if free_ambulances >= rules.min_ambulances_per_convoy else 0)
     seats = max(1, problem.buses.seats)
     vehicle_room = min(rules.max_vehicles_per_convoy, checkpoint_vehicles)
+    stretcher_cases = 0
     for key in ((lane.destination, True), (lane.destination, False)):
         queue = queues.get(key, [])
         skipped = 0
@@ -379,11 +380,16 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
                     or (not trucks_free and _needs_a_truck(group)):
                 skipped += 1
                 continue
-            estimate = (people + group.people) / seats + 2 + rules.min_ambulances_per_convoy
+            # Buses, a truck for every ten, the ambulances: is there still room in the convoy?
+            buses = (people + group.people) / seats
+            estimate = buses * 1.1 + 1 + max(
+                rules.min_ambulances_per_convoy,
+                (stretcher_cases + group.stretcher_cases) / max(1, problem.ambulances.stretchers))
             if estimate > vehicle_room and chosen:
                 break
             chosen.append(group)
             people += group.people
+            stretcher_cases += group.stretcher_cases
             stretcher_room -= group.stretcher_cases
     # A convoy with a handful of people still takes its ambulances and a convoy of the day:
     # better wait a day for the buses to come back than send one that small.
@@ -398,8 +404,6 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
         """Packing, ambulances, departure and people of the first ``count`` chosen groups."""
         part = chosen[:count]
         load = sum(group.people for group in part)
-        if load < worth_sending:
-            return None
         packed = pack_convoy(part, problem)
         for share in (0.9, 0.8, 0.7, 0.6):
             if packed is None or len(packed.trucks) <= trucks_free:
@@ -439,6 +443,8 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
     if proposal is None:
         return None
     packed, ambulances, departure, load = proposal
+    if load < worth_sending:
+        return None
     free = {kind: fleet.free(problem, day, day * MINUTES_A_DAY + departure)
             for kind, fleet in fleets.items()}
     return _close(problem, lane, day, today, chosen[:count], packed, ambulances, departure,
