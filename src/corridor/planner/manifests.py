@@ -69,17 +69,24 @@ class _Packed:
         return len(self.buses) + len(self.ambulances) + len(self.trucks)
 
 
-def _split_household(household: Traveller) -> tuple[list[list[str]], list[str]]:
-    """Ambulance parts (a stretcher case and a companion) and the bus riders of a household."""
+def _split_household(household: Traveller) -> tuple[list[tuple[list[str], list[str]]],
+                                                     list[str]]:
+    """Ambulance parts (stretcher cases and a companion) and the bus riders of a household.
+
+    Every stretcher case has a seated member of the household beside them when there is one:
+    with fewer members than stretcher cases, the cases share the companions' ambulances.
+    """
     stretcher = list(household.on_stretcher)
     others = [p for p in household.persons if p not in household.on_stretcher]
-    parts = []
-    for case in stretcher:
-        part = [case]
-        if others:
-            part.append(others.pop(0))
-        parts.append(part)
-    return parts, others
+    if not stretcher:
+        return [], others
+    companions = min(len(stretcher), len(others))
+    if companions == 0:
+        return [([case], []) for case in stretcher], others
+    parts: list[tuple[list[str], list[str]]] = [([], [others[i]]) for i in range(companions)]
+    for index, case in enumerate(stretcher):
+        parts[index % companions][0].append(case)
+    return parts, others[companions:]
 
 
 def pack_convoy(groups: list[Group], problem: Problem, seats: int | None = None) -> _Packed | None:
@@ -100,20 +107,20 @@ def pack_convoy(groups: list[Group], problem: Problem, seats: int | None = None)
     for group in groups:
         for household in group.households:
             parts, riders = _split_household(household)
-            for part in parts:
-                seated = len(part) - 1
+            for cases, seated_members in parts:
+                seated = len(seated_members)
                 index = next((i for i, (free_stretchers, free_seats) in enumerate(ambulance_room)
-                              if free_stretchers >= 1 and free_seats >= seated), None)
+                              if free_stretchers >= len(cases) and free_seats >= seated), None)
                 if index is None:
-                    if stretchers < 1 or ambulance_seats < seated:
+                    if stretchers < len(cases) or ambulance_seats < seated:
                         return None
                     ambulances.append([])
                     ambulance_room.append((stretchers, ambulance_seats))
                     index = len(ambulances) - 1
                 free_stretchers, free_seats = ambulance_room[index]
-                ambulance_room[index] = (free_stretchers - 1, free_seats - seated)
-                ambulances[index].append(ManifestLine(household.household_id, tuple(part),
-                                                      (part[0],)))
+                ambulance_room[index] = (free_stretchers - len(cases), free_seats - seated)
+                ambulances[index].append(ManifestLine(household.household_id,
+                                                      (*cases, *seated_members), tuple(cases)))
             while len(riders) > seats:
                 items.append((seats, household.household_id, riders[:seats]))
                 riders = riders[seats:]
@@ -278,9 +285,7 @@ def realise(problem: Problem, schedule: Schedule | None,
 def _needs_a_truck(group: Group) -> bool:
     """Whether some household's luggage can only go on a truck (nobody of it rides a bus)."""
     for household in group.households:
-        stretchers = len(household.on_stretcher)
-        riders = household.size - stretchers - min(stretchers, household.size - stretchers)
-        if riders == 0 and household.luggage_pieces > 0:
+        if household.luggage_pieces > 0 and not _split_household(household)[1]:
             return True
     return False
 
