@@ -677,4 +677,5 @@ def test_checker_imports_only_the_standard_library_and_the_domain() -> None:
             for name in names:
                 assert name.split(".")[0] in allowed, f"{source.name} imports {name}"
                 if name.startswith("corridor"):
-                    assert name.startswith(("corridor.domain", "corridor.checker")), name
+                    assert name.startswith(("corridor.domain", "corridor.checker",
+                                            "corridor.memory")), name

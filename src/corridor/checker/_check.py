@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from corridor.checker._facts import gather
 from corridor.checker._rules import CHECKS
 from corridor.checker._violation import RULES, Violation
 from corridor.domain import Plan, Scenario
+from corridor.memory import cyclic_gc_paused
 
 _RANK = {rule: rank for rank, rule in enumerate(RULES)}
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    # The index makes hundreds of thousands of small containers next to a registry of millions
-    # of objects; each automatic collection would rescan that registry and find nothing to free
-    # (the index has no cycles), which took more than half of the time of a million-person check.
-    # The same pause as corridor.memory's, which the checker may not import.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
@@ -36,7 +18,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
     subject, then by message. A bad plan never raises: unknown vehicles, households or persons,
     duplicates and the like are reported as violations.
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         facts = gather(scenario, plan)
         found = [violation for check in CHECKS.values() for violation in check(facts)]
     found.sort(key=lambda violation: (_RANK[violation.rule], violation.subject,
