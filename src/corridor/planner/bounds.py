@@ -101,9 +101,12 @@ def trip_bounds(problem: Problem) -> TripBounds:
     riders = bus_riders(problem)
     luggage: dict[str, int] = defaultdict(int)
     stretcher_cases: dict[str, int] = defaultdict(int)
+    chosen: dict[str, int] = defaultdict(int)
     for group in problem.groups:
         luggage[group.destination] += group.luggage_pieces
         stretcher_cases[group.destination] += group.stretcher_cases
+        if not group.chosen_by_planner:
+            chosen[group.destination] += group.people
     buses: dict[str, int] = {}
     ambulances: dict[str, int] = {}
     trucks: dict[str, int] = {}
@@ -126,6 +129,10 @@ def trip_bounds(problem: Problem) -> TripBounds:
             else 0
         convoys = _ceil_div(luggage_trips + ambulance_trips, rules.max_vehicles_per_convoy) \
             if luggage_trips + ambulance_trips else 0
+        # Everyone in a convoy arrives together, on one day: a convoy carries at most a day's
+        # reception, so the households that chose this destination need that many convoys.
+        if chosen[destination]:
+            convoys = max(convoys, _ceil_div(chosen[destination], lane.reception_per_day))
         ambulance_trips = max(ambulance_trips, convoys * rules.min_ambulances_per_convoy)
         buses[destination] = bus_trips
         trucks[destination] = max(0, luggage_trips - bus_trips)
@@ -141,6 +148,9 @@ def trip_bounds(problem: Problem) -> TripBounds:
               "splitting them"),
         Bound(BoundKind.TRIPS, "hold room", by_hold, "luggage",
               f"luggage needs at least {by_hold:,} bus and truck trips"),
+        Bound(BoundKind.TRIPS, "ambulance trips", sum(ambulances.values()), "ambulances",
+              f"stretcher cases and at least {rules.min_ambulances_per_convoy} ambulances in "
+              "each of the convoys that reception a day forces"),
         Bound(BoundKind.TRIPS, "all vehicle trips", sum(buses.values()) +
               sum(ambulances.values()) + sum(trucks.values()), "fleet",
               "buses, luggage trucks and ambulances together"),
