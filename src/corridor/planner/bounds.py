@@ -212,8 +212,49 @@ def day_bounds(problem: Problem, trips: TripBounds) -> tuple[Bound, ...]:
         BoundKind.DAYS, "reception everywhere", first_arrival + _ceil_div(people,
                                                                           total_reception),
         "reception", f"the destinations together receive {total_reception:,} people a day"))
+    bounds.extend(_quota_bounds(problem, forced, people_a_day))
     bounds.extend(_fleet_bounds(problem, trips, first_arrival, earliest, latest))
     return tuple(bounds)
+
+
+def _quota_bounds(problem: Problem, forced: dict[str, int], people_a_day: int) -> list[Bound]:
+    """Reception and checkpoint bounds after the phases that open the window with a quota.
+
+    Up to the end of such phases (days in no phase let nobody leave), at most their quotas
+    leave; everyone else leaves after, at the same daily rates.
+    """
+    bounds: list[Bound] = []
+    if not problem.phase_quotas:
+        return bounds  # no phases: every day of the window is open
+    allowed = 0
+    for day, phase in enumerate(problem.phase_of_day):
+        quota = problem.phase_quotas[phase] if phase is not None else 0
+        if quota is None:
+            break
+        if day + 1 < len(problem.phase_of_day) and problem.phase_of_day[day + 1] == phase:
+            continue  # the end of this phase is where the bound is taken
+        allowed += quota
+        after = day + 1
+        name = f"after {after} days of quota"
+        for lane in problem.lanes:
+            left = forced[lane.destination] - allowed
+            if left > 0:
+                value = after + _earliest_offset(problem, lane.travel_minutes) + \
+                    _ceil_div(left, lane.reception_per_day)
+                bounds.append(Bound(
+                    BoundKind.DAYS, f"reception at {lane.name} {name}", value, "reception",
+                    f"the first {after} days let at most {allowed:,} people leave (quotas); "
+                    f"{left:,} more go to {lane.name}, which receives "
+                    f"{lane.reception_per_day:,} a day"))
+        left = problem.people - allowed
+        if left > 0 and people_a_day:
+            first = min(_earliest_offset(problem, lane.travel_minutes) for lane in problem.lanes)
+            bounds.append(Bound(
+                BoundKind.DAYS, f"checkpoint people {name}", after + first +
+                _ceil_div(left, people_a_day), "checkpoint",
+                f"the first {after} days let at most {allowed:,} people leave (quotas); the "
+                f"checkpoint passes {people_a_day:,} a day for the other {left:,}"))
+    return bounds
 
 
 def _fleet_bounds(problem: Problem, trips: TripBounds, first_arrival: int, earliest: int,

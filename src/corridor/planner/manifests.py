@@ -361,7 +361,7 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
     # Keep back the ambulances the next convoys of one round trip need as their minimum, so
     # that stretcher cases never stop convoys from leaving; the rest may carry stretchers.
     reserve = rules.min_ambulances_per_convoy * max(
-        0, rules.max_convoys_per_day * lane.round_trip_days - 1)
+        0, rules.max_convoys_per_day - 1)
     usable = max(free_ambulances - reserve, min(free_ambulances, rules.min_ambulances_per_convoy))
     # and leave most of the convoy's places to buses.
     usable = min(usable, max(rules.min_ambulances_per_convoy,

@@ -50,7 +50,7 @@ def _infeasibility(problem: Problem, bounds: tuple[Bound, ...]) -> tuple[str, ..
             continue
         if bound.name.startswith("reception at "):
             lane = next(lane for lane in problem.lanes
-                        if bound.name == f"reception at {lane.name}")
+                        if bound.name.startswith(f"reception at {lane.name}"))
             offset = (earliest + lane.travel_minutes) // MINUTES_A_DAY
             room = lane.reception_per_day * max(0, window - offset)
             excess = people_by_destination[lane.destination] - room
