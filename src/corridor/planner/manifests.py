@@ -95,7 +95,8 @@ def pack_convoy(groups: list[Group], problem: Problem, seats: int | None = None)
     ``seats`` caps the seats used a bus: fewer people a bus leave more hold room a person when
     no luggage truck is free.
     """
-    seats = seats or problem.buses.seats
+    full = problem.buses.seats
+    seats = min(seats or full, full)
     hold = problem.buses.luggage_capacity
     truck_load = problem.trucks.luggage_capacity
     stretchers = problem.ambulances.stretchers
@@ -121,9 +122,10 @@ def pack_convoy(groups: list[Group], problem: Problem, seats: int | None = None)
                 ambulance_room[index] = (free_stretchers - len(cases), free_seats - seated)
                 ambulances[index].append(ManifestLine(household.household_id,
                                                       (*cases, *seated_members), tuple(cases)))
-            while len(riders) > seats:
-                items.append((seats, household.household_id, riders[:seats]))
-                riders = riders[seats:]
+            # Only a household larger than a whole bus is split, whatever the cap.
+            while len(riders) > full:
+                items.append((full, household.household_id, riders[:full]))
+                riders = riders[full:]
             if riders:
                 items.append((len(riders), household.household_id, riders))
             luggage[household.household_id] = household.luggage_pieces
@@ -134,7 +136,7 @@ def pack_convoy(groups: list[Group], problem: Problem, seats: int | None = None)
         bus = next((i for i, room in enumerate(bus_room) if room >= size), None)
         if bus is None:
             bus_loads.append([])
-            bus_room.append(seats)
+            bus_room.append(max(seats, size))  # a household above the cap takes a bus alone
             bus = len(bus_loads) - 1
         bus_room[bus] -= size
         bus_loads[bus].append((household_id, persons))

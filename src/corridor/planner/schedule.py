@@ -234,7 +234,9 @@ def solve_schedule(problem: Problem, days: int, seed: int,
 def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
          vehicles: dict[tuple[int, str], tuple[int, int, int, int]],
          seed: int) -> Schedule | None:
-    solver = highspy.Highs()  # type: ignore[no-untyped-call]
+    # The core class, not the highspy.Highs wrapper: the wrapper prints a banner on standard
+    # output as it is made, before output_flag can be turned off, and the CLI's output is ours.
+    solver = highspy._core._Highs()
     for name, value in (("output_flag", False), ("threads", 1), ("random_seed", seed),
                         ("simplex_iteration_limit", SIMPLEX_ITERATION_LIMIT),
                         ("presolve", "on")):
