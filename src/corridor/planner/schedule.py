@@ -191,6 +191,11 @@ def solve_schedule(problem: Problem, days: int, seed: int,
                   upper=0.0)
         reception = problem.lane(k).reception_per_day
         model.row(riders, upper=float(reception))
+        # Everyone in a convoy arrives together, so a convoy carries at most a day's reception
+        # (and what its buses seat): fractional convoys must still be enough for their people.
+        per_convoy = min(reception, (rules.max_vehicles_per_convoy -
+                                     rules.min_ambulances_per_convoy) * max(1, bus.seats))
+        model.row([*riders, (convoys, -float(per_convoy))], upper=0.0)
     # Each day: convoys, and the checkpoint before each destination's last departure.
     deadlines = sorted({lane.latest for lane in problem.lanes})
     for d in range(days):
