@@ -174,7 +174,7 @@ def test_plan_is_checked_stored_and_rechecked(home: Path, scenario_folder: Path)
                    "passed check-plan and is stored"):
         assert figure in planned.stdout
     assert (home / "plan.json").exists()
-    assert "HiGHS" not in planned.stdout + planned.stderr  # the solver stays quiet
+    assert "Running HiGHS" not in planned.stdout + planned.stderr  # the solver stays quiet
     stored = corridor("check-plan", home=home)
     assert stored.returncode == 0 and "keeps every rule" in stored.stdout
     from_file = corridor("check-plan", "plan.json", home=home)
