@@ -64,10 +64,6 @@ class _Packed:
     ambulances: list[list[ManifestLine]]
     trucks: list[list[ManifestLine]]
 
-    @property
-    def vehicles(self) -> int:
-        return len(self.buses) + len(self.ambulances) + len(self.trucks)
-
 
 def _split_household(household: Traveller) -> tuple[list[tuple[list[str], list[str]]],
                                                      list[str]]:

@@ -33,34 +33,18 @@ SIMPLEX_ITERATION_LIMIT = 5_000_000
 
 
 @dataclass(frozen=True, slots=True)
-class DayLoad:
-    """What leaves on one day for one destination, in the aggregate (fractional counts)."""
-
-    day: int
-    destination: str
-    people: dict[Priority, float]
-    buses: float
-    ambulances: float
-    trucks: float
-
-    @property
-    def total_people(self) -> float:
-        """People of every priority."""
-        return sum(self.people.values())
-
-
-@dataclass(frozen=True, slots=True)
 class Schedule:
-    """The aggregate schedule for a horizon of ``days`` days."""
+    """The aggregate schedule for a horizon of ``days`` days: people by day and destination.
+
+    Counts are fractional; the manifests turn them into whole households and vehicles.
+    """
 
     days: int
-    loads: tuple[DayLoad, ...]
-    solved_to_optimality: bool
+    people: dict[tuple[int, str], float]
 
     def people_on(self, day: int, destination: str) -> float:
         """People the schedule sends on ``day`` to ``destination``."""
-        return sum(load.total_people for load in self.loads
-                   if load.day == day and load.destination == destination)
+        return self.people.get((day, destination), 0.0)
 
 
 @dataclass
@@ -233,11 +217,10 @@ def solve_schedule(problem: Problem, days: int, seed: int,
         if pin not in x:
             return None
         model.row([(x[pin], 1.0)], lower=float(count))
-    return _run(model, days, x, vehicles, seed)
+    return _run(model, days, x, seed)
 
 
 def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
-         vehicles: dict[tuple[int, str], tuple[int, int, int, int]],
          seed: int) -> Schedule | None:
     # The core class, not the highspy.Highs wrapper: the wrapper prints a banner on standard
     # output as it is made, before output_flag can be turned off, and the CLI's output is ours.
@@ -254,27 +237,15 @@ def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
                    len(model.indices), np.array(model.starts, dtype=np.int32),
                    np.array(model.indices, dtype=np.int32), np.array(model.values))
     solver.run()
-    status = solver.getModelStatus()
     solution = solver.getSolution()
     has_solution = solver.getInfo().primal_solution_status == 2  # feasible point found
     if not has_solution:
         return None
     values = list(solution.col_value)
-    return Schedule(days, _loads(values, x, vehicles),
-                    status == highspy.HighsModelStatus.kOptimal)
-
-
-def _loads(values: list[float], x: dict[tuple[int, str, Priority], int],
-           vehicles: dict[tuple[int, str], tuple[int, int, int, int]]) -> tuple[DayLoad, ...]:
-    loads = []
-    for (d, k), cols in sorted(vehicles.items()):
-        counts = {c: values[x[d, k, c]] for c in Priority if (d, k, c) in x}
-        if sum(counts.values()) < 1e-6:
-            continue
-        buses, ambulances, trucks, _convoys = (values[col] for col in cols)
-        loads.append(DayLoad(d, k, {c: n for c, n in counts.items() if n > 1e-6},
-                             buses, ambulances, trucks))
-    return tuple(loads)
+    people: dict[tuple[int, str], float] = defaultdict(float)
+    for (d, k, _priority), column in x.items():
+        people[d, k] += values[column]
+    return Schedule(days, dict(people))
 
 
 def smallest_horizon(problem: Problem, low: int, high: int, seed: int,
