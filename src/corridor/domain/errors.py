@@ -13,9 +13,19 @@ never formats for a screen.
     │                                                       .problems lists every problem
     ├── NotFound                       not_found            an operation, household... is unknown
     ├── AlreadyExists                  already_exists       it is there already
-    └── StoreError                     store_error          the database cannot do what was asked
-        ├── DatabaseNotInitialised     database_not_initialised
-        └── DatabaseUnreachable        database_unreachable
+    ├── StoreError                     store_error          the database cannot do what was asked
+    │   ├── DatabaseNotInitialised     database_not_initialised
+    │   └── DatabaseUnreachable        database_unreachable
+    └── SecurityError                  security_error       data protection refused or failed
+        ├── NotSignedIn                not_signed_in        no valid session or token
+        ├── SignInRefused              sign_in_refused      wrong name or password (says not which)
+        ├── RateLimited                rate_limited         too many failed sign-ins; wait
+        ├── Forbidden                  forbidden            the role may not do this here
+        ├── KeyUnusable                key_unusable         the key is missing, damaged or not the
+        │                                                   key this data was encrypted with
+        ├── ArchiveUnusable            archive_unusable     not a corridor archive, wrong
+        │                                                   passphrase, damaged, or expired
+        └── AuditBroken                audit_broken         the audit chain does not verify
 """
 
 from __future__ import annotations
@@ -112,3 +122,55 @@ def require(condition: bool, message: str, field: str | None = None) -> None:
     """Raise :class:`InvalidValue` with ``message`` unless ``condition`` holds."""
     if not condition:
         raise InvalidValue(message, field)
+
+
+class SecurityError(CorridorError):
+    """Data protection refused an action or could not do it."""
+
+    code = "security_error"
+
+
+class NotSignedIn(SecurityError):
+    """No valid session or token: sign in first (``corridor login``) or set a device token."""
+
+    code = "not_signed_in"
+
+
+class SignInRefused(SecurityError):
+    """The name or the password is wrong; the message never says which."""
+
+    code = "sign_in_refused"
+
+
+class RateLimited(SecurityError):
+    """Too many failed sign-ins for this account or device; ``retry_after`` is in seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Forbidden(SecurityError):
+    """The signed-in user's role may not do this, or not for this operation or site."""
+
+    code = "forbidden"
+
+
+class KeyUnusable(SecurityError):
+    """The key is missing or damaged, or it is not the key the data was encrypted with."""
+
+    code = "key_unusable"
+
+
+class ArchiveUnusable(SecurityError):
+    """An archive is not a corridor archive, is damaged, has expired, or the passphrase is wrong."""
+
+    code = "archive_unusable"
+
+
+class AuditBroken(SecurityError):
+    """The audit log does not verify: records were edited, deleted, reordered or truncated."""
+
+    code = "audit_broken"
