@@ -15,7 +15,7 @@ import pytest
 
 from corridor.store import Database
 from tests.pg_cluster import PostgresCluster, PostgresUnavailable
-from tests.store_databases import DATABASE_KINDS, new_database_url
+from tests.store_databases import DATABASE_KINDS, custody_in, new_database_url
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +39,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def empty_database(database_url: str) -> Iterator[Database]:
-    """A database with no schema, as a fresh install finds it."""
-    with Database.open(database_url) as database:
+def empty_database(database_url: str, tmp_path: Path) -> Iterator[Database]:
+    """A database with no schema, as a fresh install finds it (the tests' keys in custody)."""
+    with Database.open(database_url, custody_in(tmp_path)) as database:
         yield database
 
 

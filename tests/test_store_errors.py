@@ -23,8 +23,9 @@ from tests.test_plan_json import plan as small_plan
 
 UNINITIALISED_CALLS: dict[str, Callable[[Database], Any]] = {
     "require_current": lambda database: database.require_current(),
-    "import_scenario": lambda database: database.import_scenario(builders.scenario()),
-    "load_scenario": lambda database: database.load_scenario(),
+    "import_scenario": lambda database: database.import_scenario(builders.scenario(),
+        actor="tester"),
+    "load_scenario": lambda database: database.load_scenario(actor="tester", reason="test"),
     "operations": lambda database: database.operations(),
     "save_plan": lambda database: database.save_plan(small_plan()),
     "load_plan": lambda database: database.load_plan(),
@@ -49,7 +50,7 @@ def test_database_at_an_older_revision_asks_for_corridor_init(database: Database
     with pytest.raises(DatabaseNotInitialised,
                        match=f"at schema revision 0001 and this corridor needs {head}: run "
                              "`corridor init` to upgrade it"):
-        database.load_scenario()
+        database.load_scenario(actor="tester", reason="test")
 
 
 def test_database_at_an_unknown_revision_asks_for_a_newer_corridor(database: Database) -> None:
@@ -100,11 +101,10 @@ def test_url_corridor_cannot_use_is_invalid(url: str) -> None:
 
 def test_a_person_without_a_household_is_refused_by_the_schema(database: Database) -> None:
     """The foreign key from persons to households holds on both databases."""
-    database.import_scenario(builders.scenario())
-    insert = text("INSERT INTO persons (operation_id, person_id, ordinal, household_id, name, "
-                  "sex, category, intent, vulnerabilities, needs_stretcher, luggage_pieces) "
-                  "VALUES ('al-waer-test', 'P9', 5, 'H9', 'Nobody', 'male', 'civilian', "
-                  "'leave', '', false, 0)")
+    database.import_scenario(builders.scenario(), actor="tester")
+    insert = text("INSERT INTO persons (operation_id, person_id, ordinal, household_id, sealed, "
+                  "name_index, family_index) VALUES ('al-waer-test', 'P9', 5, 'H9', :blob, "
+                  ":blob, :blob)").bindparams(blob=b"0123456789abcdef")
     with pytest.raises(IntegrityError, match=r"(?i)foreign key"), \
             database.engine.begin() as connection:
         connection.execute(insert)

@@ -10,7 +10,9 @@ from corridor.store import Database
 from corridor.store.tables import metadata
 
 REGISTRY_TABLES = {"operations", "households", "persons"}
-TABLES_AT = {"0001": REGISTRY_TABLES, "0002": REGISTRY_TABLES | {"plans"}}
+PROTECTION_TABLES = {"vault", "users", "grants", "credentials", "sign_in_failures", "audit_log"}
+TABLES_AT = {"0001": REGISTRY_TABLES, "0002": REGISTRY_TABLES | {"plans"},
+             "0003": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES}
 """The corridor tables at each revision, oldest first; a new migration adds its line here."""
 HEAD = list(TABLES_AT)[-1]
 

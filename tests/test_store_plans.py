@@ -21,7 +21,7 @@ MORNING = datetime(2017, 3, 17, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def operation(database: Database) -> Database:
     """A database at head holding the builders' operation (al-waer-test) and its registry."""
-    database.import_scenario(builders.scenario())
+    database.import_scenario(builders.scenario(), actor="tester")
     return database
 
 
@@ -32,7 +32,8 @@ def _other_operation() -> str:
 def _import_other(database: Database) -> None:
     original = builders.scenario()
     database.import_scenario(replace(original, operation=replace(
-        original.operation, operation_id=_other_operation(), name="Zabadani test operation")))
+        original.operation, operation_id=_other_operation(), name="Zabadani test operation")),
+            actor="tester")
 
 
 def _plan_count(database: Database) -> int:
@@ -149,7 +150,7 @@ def test_replacing_an_operation_deletes_its_plans(operation: Database) -> None:
     _import_other(operation)
     operation.save_plan(small_plan())
     kept = operation.save_plan(replace(small_plan(), operation_id=_other_operation()))
-    operation.import_scenario(builders.scenario(), replace=True)
+    operation.import_scenario(builders.scenario(), replace=True, actor="tester")
     assert [summary.plan_id for summary in operation.plans()] == [kept]
     with pytest.raises(NotFound, match="no plan yet"):
         operation.load_plan("al-waer-test")
@@ -200,17 +201,25 @@ def test_a_stored_document_that_cannot_be_read_is_a_store_error(operation: Datab
         operation.load_plan()
 
 
-def test_migrating_down_drops_plans_and_keeps_the_registry(operation: Database) -> None:
-    """0002 down to 0001 and up again: the registry survives, the plans table starts empty."""
+def test_migrating_below_the_sealed_registry_is_refused_while_it_holds_records(
+        operation: Database) -> None:
+    """0003 sealed the registry; going back down would need the key, so it refuses, whole."""
     operation.save_plan(small_plan())
-    operation.downgrade("0001")
-    assert operation.current_revision() == "0001"
-    operation.upgrade()
-    assert operation.current_revision() == operation.head_revision() == "0002"
-    assert operation.load_scenario() == builders.scenario()
-    assert operation.plans() == []
-    plan_id = operation.save_plan(small_plan())
-    assert operation.load_plan(plan_id=plan_id) == small_plan()
+    with pytest.raises(StoreError, match="clear text"):
+        operation.downgrade("0002")
+    assert operation.current_revision() == operation.head_revision()
+    assert operation.load_scenario(actor="tester", reason="test") == builders.scenario()
+    assert len(operation.plans()) == 1
+
+
+def test_migrating_down_and_up_again_drops_and_remakes_the_plans_table(
+        database: Database) -> None:
+    """Down to 0001 and up again on an empty registry: every table comes back, plans empty."""
+    database.downgrade("0001")
+    assert database.current_revision() == "0001"
+    database.upgrade()
+    assert database.current_revision() == database.head_revision()
+    assert database.plans() == []
 
 
 def test_a_large_plan_is_stored_whole(operation: Database) -> None:

@@ -20,7 +20,7 @@ from corridor.domain import (
 )
 from corridor.store import Database
 from tests import builders
-from tests.store_databases import DATABASE_KINDS, new_database_url
+from tests.store_databases import DATABASE_KINDS, custody_in, new_database_url
 
 OPERATION = builders.operation()
 
@@ -78,8 +78,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 def store(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """One initialised database per kind for every example of this module."""
-    url = new_database_url(request.param, tmp_path_factory.mktemp("store"), request)
-    with Database.open(url) as database:
+    folder = tmp_path_factory.mktemp("store")
+    url = new_database_url(request.param, folder, request)
+    with Database.open(url, custody_in(folder)) as database:
         database.upgrade()
         yield database
 
@@ -88,5 +89,5 @@ def store(request: pytest.FixtureRequest,
 @given(scenario=scenarios())
 def test_any_valid_registry_round_trips(store: Database, scenario: Scenario) -> None:
     """Import (replacing the last example) then load gives back an equal scenario."""
-    store.import_scenario(scenario, replace=True)
-    assert store.load_scenario(OPERATION.operation_id) == scenario
+    store.import_scenario(scenario, replace=True, actor="tester")
+    assert store.load_scenario(OPERATION.operation_id, actor="tester", reason="test") == scenario

@@ -43,25 +43,25 @@ def _other_operation() -> Scenario:
 def test_scenario_comes_back_equal(database: Database) -> None:
     """Every field of the operation, households and persons survives, in registry order."""
     scenario = builders.scenario()
-    database.import_scenario(scenario)
-    assert database.load_scenario("al-waer-test") == scenario
-    assert database.load_scenario() == scenario
+    database.import_scenario(scenario, actor="tester")
+    assert database.load_scenario("al-waer-test", actor="tester", reason="test") == scenario
+    assert database.load_scenario(actor="tester", reason="test") == scenario
 
 
 def test_registry_order_is_kept_even_when_ids_do_not_sort(database: Database) -> None:
     """Records come back in the order they were imported, not in the order of their ids."""
     original = builders.scenario()
     shuffled = Scenario(original.operation, original.households[::-1], original.persons[::-1])
-    database.import_scenario(shuffled)
-    assert database.load_scenario() == shuffled
+    database.import_scenario(shuffled, actor="tester")
+    assert database.load_scenario(actor="tester", reason="test") == shuffled
 
 
 def test_operations_lists_each_operation_with_the_size_of_its_registry(
         database: Database) -> None:
     """The summary counts households and persons per operation, sorted by id."""
     imported_at = datetime(2017, 3, 18, 6, 30, tzinfo=UTC)
-    database.import_scenario(_other_operation(), imported_at=imported_at)
-    database.import_scenario(_smaller_scenario(), imported_at=imported_at)
+    database.import_scenario(_other_operation(), imported_at=imported_at, actor="tester")
+    database.import_scenario(_smaller_scenario(), imported_at=imported_at, actor="tester")
     assert database.operations() == [
         OperationSummary("al-waer-test", "al-Waer test operation", "2017-04-01", 2, 4,
                          imported_at),
@@ -73,7 +73,8 @@ def test_import_time_is_kept_as_the_same_instant_in_utc(database: Database) -> N
     """A time in Damascus time is stored and given back as the same instant, in UTC."""
     damascus = timezone(timedelta(hours=3))
     database.import_scenario(builders.scenario(),
-                             imported_at=datetime(2017, 3, 18, 9, 0, tzinfo=damascus))
+                             imported_at=datetime(2017, 3, 18, 9, 0, tzinfo=damascus),
+                                 actor="tester")
     [summary] = database.operations()
     assert summary.imported_at == datetime(2017, 3, 18, 6, 0, tzinfo=UTC)
     assert summary.imported_at.tzinfo == UTC
@@ -86,27 +87,27 @@ def test_empty_database_lists_no_operations(database: Database) -> None:
 
 def test_importing_an_operation_twice_is_refused_with_the_way_out(database: Database) -> None:
     """The second import raises AlreadyExists naming --replace, and changes nothing."""
-    database.import_scenario(builders.scenario())
+    database.import_scenario(builders.scenario(), actor="tester")
     with pytest.raises(AlreadyExists, match="--replace") as raised:
-        database.import_scenario(_smaller_scenario())
+        database.import_scenario(_smaller_scenario(), actor="tester")
     assert raised.value.code == "already_exists"
-    assert database.load_scenario() == builders.scenario()
+    assert database.load_scenario(actor="tester", reason="test") == builders.scenario()
 
 
 def test_replace_swaps_the_operation_and_its_whole_registry(database: Database) -> None:
     """With replace the new registry replaces the old one entirely; no old row is left."""
-    database.import_scenario(builders.scenario())
-    database.import_scenario(_smaller_scenario(), replace=True)
-    assert database.load_scenario() == _smaller_scenario()
+    database.import_scenario(builders.scenario(), actor="tester")
+    database.import_scenario(_smaller_scenario(), replace=True, actor="tester")
+    assert database.load_scenario(actor="tester", reason="test") == _smaller_scenario()
     assert _row_counts(database) == (1, 2, 4)
 
 
 def test_replace_leaves_other_operations_alone(database: Database) -> None:
     """Replacing one operation does not touch the registry of another."""
-    database.import_scenario(_other_operation())
-    database.import_scenario(builders.scenario())
-    database.import_scenario(_smaller_scenario(), replace=True)
-    assert database.load_scenario("zabadani") == _other_operation()
+    database.import_scenario(_other_operation(), actor="tester")
+    database.import_scenario(builders.scenario(), actor="tester")
+    database.import_scenario(_smaller_scenario(), replace=True, actor="tester")
+    assert database.load_scenario("zabadani", actor="tester", reason="test") == _other_operation()
 
 
 def test_failed_import_writes_nothing(database: Database,
@@ -121,7 +122,7 @@ def test_failed_import_writes_nothing(database: Database,
             raise ProgressStopped
 
     with pytest.raises(ProgressStopped):
-        database.import_scenario(builders.scenario(), progress=fail_in_the_persons)
+        database.import_scenario(builders.scenario(), progress=fail_in_the_persons, actor="tester")
     assert calls[-1] == (5, 8)
     assert _row_counts(database) == (0, 0, 0)
     assert database.operations() == []
@@ -131,15 +132,16 @@ def test_failed_replace_keeps_the_old_registry(database: Database,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A replace that fails half-way keeps the operation that was there before, whole."""
     monkeypatch.setattr("corridor.store.database.BATCH_SIZE", 1)
-    database.import_scenario(builders.scenario())
+    database.import_scenario(builders.scenario(), actor="tester")
 
     def fail_late(done: int, total: int) -> None:
         if done == total - 1:
             raise ProgressStopped
 
     with pytest.raises(ProgressStopped):
-        database.import_scenario(_smaller_scenario(), replace=True, progress=fail_late)
-    assert database.load_scenario() == builders.scenario()
+        database.import_scenario(_smaller_scenario(), replace=True, progress=fail_late,
+            actor="tester")
+    assert database.load_scenario(actor="tester", reason="test") == builders.scenario()
     assert _row_counts(database) == (1, 3, 5)
 
 
@@ -150,8 +152,10 @@ def test_progress_counts_every_record_up_to_the_total(database: Database,
     written: list[tuple[int, int]] = []
     read: list[tuple[int, int]] = []
     database.import_scenario(builders.scenario(),
-                             progress=lambda done, total: written.append((done, total)))
-    database.load_scenario(progress=lambda done, total: read.append((done, total)))
+                             progress=lambda done, total: written.append((done, total)),
+                                 actor="tester")
+    database.load_scenario(progress=lambda done, total: read.append((done, total)),
+        actor="tester", reason="test")
     # 3 households in batches of 2, then 5 persons in batches of 2.
     assert written == [(0, 8), (2, 8), (3, 8), (5, 8), (7, 8), (8, 8)]
     assert read[0] == (0, 8)
@@ -162,21 +166,21 @@ def test_progress_counts_every_record_up_to_the_total(database: Database,
 def test_loading_with_no_operation_is_not_found(database: Database) -> None:
     """With nothing imported, loading says there is no operation yet."""
     with pytest.raises(NotFound, match="no operation yet"):
-        database.load_scenario()
+        database.load_scenario(actor="tester", reason="test")
 
 
 def test_loading_an_unknown_operation_names_the_known_ones(database: Database) -> None:
     """An unknown id raises NotFound naming the operations there are."""
-    database.import_scenario(builders.scenario())
+    database.import_scenario(builders.scenario(), actor="tester")
     with pytest.raises(NotFound,
                        match="no operation homs in the database; the operations are: al-waer-test"):
-        database.load_scenario("homs")
+        database.load_scenario("homs", actor="tester", reason="test")
 
 
 def test_loading_without_an_id_needs_a_choice_among_several(database: Database) -> None:
     """With two operations and no id, NotFound names both to choose from."""
-    database.import_scenario(builders.scenario())
-    database.import_scenario(_other_operation())
+    database.import_scenario(builders.scenario(), actor="tester")
+    database.import_scenario(_other_operation(), actor="tester")
     with pytest.raises(NotFound, match="choose one of: al-waer-test, zabadani"):
-        database.load_scenario()
-    assert database.load_scenario("zabadani") == _other_operation()
+        database.load_scenario(actor="tester", reason="test")
+    assert database.load_scenario("zabadani", actor="tester", reason="test") == _other_operation()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from corridor.store import Database
 from tests import builders
+from tests.store_databases import custody_in
 
 
 def test_sqlite_folder_is_made_and_the_file_is_in_wal_mode(tmp_path: Path) -> None:
@@ -34,16 +35,16 @@ def test_sqlite_connections_enforce_foreign_keys_and_wait_for_writers(tmp_path: 
 def test_an_import_waits_for_another_writer_instead_of_failing(tmp_path: Path) -> None:
     """While another program holds the write lock, the import waits for it, then succeeds."""
     path = tmp_path / "corridor.db"
-    with Database.open(f"sqlite:///{path}") as database:
+    with Database.open(f"sqlite:///{path}", custody_in(tmp_path)) as database:
         database.upgrade()
         other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         other.execute("BEGIN IMMEDIATE")
         release = threading.Timer(0.5, other.execute, ("COMMIT",))
         release.start()
         started = time.monotonic()
-        database.import_scenario(builders.scenario())
+        database.import_scenario(builders.scenario(), actor="tester")
         waited = time.monotonic() - started
         release.join()
         other.close()
         assert waited >= 0.4
-        assert database.load_scenario() == builders.scenario()
+        assert database.load_scenario(actor="tester", reason="test") == builders.scenario()

@@ -12,10 +12,12 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
-from rich.console import Console
 
 from corridor import __version__
+from corridor.cli.console import err, out
+from corridor.cli.identity import ensure_keyring, open_database, permitted
 from corridor.cli.planning import (
     PlanRejected,
     checked,
@@ -36,9 +38,18 @@ from corridor.domain import (
     ScenarioRejected,
     StoreError,
 )
-from corridor.interop.scenario_files import RegistryFormat, load_scenario, save_scenario
+from corridor.domain.errors import (
+    ArchiveUnusable,
+    AuditBroken,
+    Forbidden,
+    KeyUnusable,
+    NotSignedIn,
+    RateLimited,
+    SignInRefused,
+)
+from corridor.interop.scenario_files import RegistryFormat, save_scenario
 from corridor.reports.summary import summarise
-from corridor.store import Database
+from corridor.security.permissions import Action
 from corridor.synthetic import generate as generate_scenario
 
 
@@ -52,6 +63,8 @@ class ExitCode(IntEnum):
     NOT_FOUND_OR_CONFLICT = 4
     DATABASE = 5
     PLAN_REJECTED = 6
+    ACCESS = 7
+    PROTECTION = 8
 
 
 EXIT_CODES: dict[type[CorridorError], ExitCode] = {
@@ -61,6 +74,13 @@ EXIT_CODES: dict[type[CorridorError], ExitCode] = {
     AlreadyExists: ExitCode.NOT_FOUND_OR_CONFLICT,
     StoreError: ExitCode.DATABASE,
     PlanRejected: ExitCode.PLAN_REJECTED,
+    NotSignedIn: ExitCode.ACCESS,
+    SignInRefused: ExitCode.ACCESS,
+    RateLimited: ExitCode.ACCESS,
+    Forbidden: ExitCode.ACCESS,
+    KeyUnusable: ExitCode.PROTECTION,
+    ArchiveUnusable: ExitCode.PROTECTION,
+    AuditBroken: ExitCode.PROTECTION,
 }
 SHOWN_PROBLEMS = 50
 
@@ -75,8 +95,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 DatabaseOption = Annotated[
     str | None,
@@ -94,6 +112,11 @@ FormatOption = Annotated[
 ]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Overwrite a scenario already in the folder."),
+]
+ReasonOption = Annotated[
+    str | None,
+    typer.Option("--reason", help="Why you read personal data; kept in the audit log.",
+                 show_default=False),
 ]
 
 
@@ -121,13 +144,31 @@ def _main(
 
 
 @app.command()
-def init(database: DatabaseOption = None) -> None:
-    """Create the database, or bring its schema up to date."""
+def init(
+    database: DatabaseOption = None,
+    admin: Annotated[str | None, typer.Option(
+        "--admin", help="Name of the first administrator (needed while there is no account); "
+        "the password is asked for, or taken from CORRIDOR_PASSWORD.", show_default=False)]
+        = None,
+) -> None:
+    """Create the database and the key file, or bring the schema up to date."""
+    from corridor.cli.accounts import bootstrap
+
     settings = _settings(database)
-    with Database.open(settings.database_url) as db:
+    keyring, made = ensure_keyring(settings)
+    if made:
+        out.print(f"[green]Made a new key file[/green] at {settings.key_file}: keep a copy "
+                  "somewhere safe and apart from the database; without it the registry cannot "
+                  "be read.")
+    with open_database(settings, keyring) as db:
+        if db.current_revision() == db.head_revision() and not bootstrap.needed(db):
+            permitted(db, settings, Action.SCHEMA_UPGRADE)
         db.upgrade()
+        db.check_key()
         out.print(f"[green]Database ready[/green] at {db.display_url} "
                   f"(schema {db.current_revision()}).")
+        if bootstrap.needed(db):
+            bootstrap.first_admin(db, settings, admin, out)
 
 
 @app.command()
@@ -157,15 +198,20 @@ def import_(
     database: DatabaseOption = None,
     replace: Annotated[bool, typer.Option(help="Replace an operation with the same id.")] =
         False,
+    reason: ReasonOption = None,
 ) -> None:
-    """Check a scenario folder and store it; a bad folder is rejected whole."""
+    """Check a scenario folder (or an export archive) and store it; bad input is rejected whole."""
+    from corridor.cli.archives import scenario_from
+
     settings = _settings(database)
-    with Database.open(settings.database_url) as db:
+    with open_database(settings) as db:
         db.require_current()
-        with progress_bar(err, "Reading") as progress:
-            scenario = load_scenario(folder, progress)
+        principal = permitted(db, settings, Action.REGISTRY_IMPORT)
+        scenario = scenario_from(folder, settings, err)
+        permitted(db, settings, Action.REGISTRY_IMPORT, scenario.operation.operation_id)
         with progress_bar(err, "Storing") as progress:
-            db.import_scenario(scenario, replace=replace, progress=progress)
+            db.import_scenario(scenario, actor=principal.label, reason=reason or "import",
+                               replace=replace, progress=progress)
     out.print(f"[green]Imported[/green] {scenario.operation.operation_id}: "
               f"{len(scenario.households):,} households, {len(scenario.persons):,} persons "
               f"into {db.display_url}.")
@@ -173,28 +219,37 @@ def import_(
 
 @app.command()
 def export(
-    folder: Annotated[Path, typer.Argument(help="Folder to write the scenario into.")],
+    archive: Annotated[Path, typer.Argument(help="The encrypted archive to write.")],
     database: DatabaseOption = None,
     operation: OperationOption = None,
     file_format: FormatOption = RegistryFormat.CSV,
-    force: ForceOption = False,
+    expires_days: Annotated[int, typer.Option(
+        "--expires-days", help="Days until the archive can no longer be opened (1 to 90).")] = 7,
+    recipient: Annotated[str, typer.Option(help="Who the archive is for (kept in it and in "
+                                                 "the audit log).")] = "corridor import",
+    reason: ReasonOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the archive.")] = False,
 ) -> None:
-    """Write a stored operation back out as a scenario folder."""
-    _refuse_overwrite(folder, force)
+    """Write a stored operation as an encrypted scenario archive that expires."""
+    from corridor.cli.archives import export_archive
+
     settings = _settings(database)
-    with Database.open(settings.database_url) as db:
-        with progress_bar(err, "Loading") as progress:
-            scenario = db.load_scenario(operation, progress=progress)
-        with progress_bar(err, "Writing") as progress:
-            save_scenario(scenario, folder, file_format, progress)
-    out.print(f"[green]Exported[/green] {scenario.operation.operation_id} to {folder}.")
+    with open_database(settings) as db:
+        chosen = db.choose_operation(operation)
+        principal = permitted(db, settings, Action.REGISTRY_EXPORT, chosen)
+        export_archive(db, settings, principal, chosen, archive, file_format=file_format,
+                       expires_days=expires_days, recipient=recipient,
+                       reason=reason or "export", force=force, err=err)
+    out.print(f"[green]Exported[/green] {chosen} to {archive}, encrypted; it expires in "
+              f"{expires_days} days. `corridor import {archive}` reads it back.")
 
 
 @app.command()
 def operations(database: DatabaseOption = None) -> None:
     """List the operations in the database."""
     settings = _settings(database)
-    with Database.open(settings.database_url) as db:
+    with open_database(settings) as db:
+        permitted(db, settings, Action.OPERATION_LIST)
         stored = db.operations()
     if not stored:
         out.print("No operations yet: run `corridor import FOLDER`.")
@@ -205,11 +260,16 @@ def operations(database: DatabaseOption = None) -> None:
 
 
 @app.command()
-def summary(database: DatabaseOption = None, operation: OperationOption = None) -> None:
+def summary(database: DatabaseOption = None, operation: OperationOption = None,
+            reason: ReasonOption = None) -> None:
     """Show who leaves (by destination, category, sex, age band), the vulnerable and the fleet."""
     settings = _settings(database)
-    with Database.open(settings.database_url) as db, progress_bar(err, "Loading") as progress:
-        scenario = db.load_scenario(operation, progress=progress)
+    with open_database(settings) as db:
+        chosen = db.choose_operation(operation)
+        principal = permitted(db, settings, Action.FIGURES_EXACT, chosen)
+        with progress_bar(err, "Loading") as progress:
+            scenario = db.load_scenario(chosen, actor=principal.label,
+                                        reason=reason or "summary figures", progress=progress)
     out.print(summary_view(summarise(scenario)))
 
 
@@ -226,15 +286,19 @@ def plan(
     output: Annotated[Path | None, typer.Option(
         "--output", help="Also write the plan to this plan.json file.", show_default=False)]
         = None,
+    reason: ReasonOption = None,
 ) -> None:
     """Plan every household that leaves onto a vehicle, a convoy and a day; check and store it."""
     from corridor.interop.plan_json import plan_to_json
 
     pins = parse_pins(pin or [])
     settings = _settings(database)
-    with Database.open(settings.database_url) as db:
+    with open_database(settings) as db:
+        chosen = db.choose_operation(operation)
+        principal = permitted(db, settings, Action.PLAN_CREATE, chosen)
         with progress_bar(err, "Loading") as progress:
-            scenario = db.load_scenario(operation, progress=progress)
+            scenario = db.load_scenario(chosen, actor=principal.label,
+                                        reason=reason or "planning", progress=progress)
         result = plan_with_progress(scenario, seed, pins, err)
         checked(scenario, result.plan)
         plan_id = db.save_plan(result.plan)
@@ -251,14 +315,18 @@ def check_plan_command(
         help="A plan.json file (default: the latest stored plan).", show_default=False)] = None,
     database: DatabaseOption = None,
     operation: OperationOption = None,
+    reason: ReasonOption = None,
 ) -> None:
     """Check a plan against every rule, independently of the planner."""
     from corridor.checker import check_plan
 
     settings = _settings(database)
-    with Database.open(settings.database_url) as db:
+    with open_database(settings) as db:
         stored = read_plan_file(plan_file) if plan_file else db.load_plan(operation)
-        scenario = db.load_scenario(operation or stored.operation_id)
+        chosen = operation or stored.operation_id
+        principal = permitted(db, settings, Action.PLAN_READ, chosen)
+        scenario = db.load_scenario(chosen, actor=principal.label,
+                                    reason=reason or "checking a plan")
     violations = check_plan(scenario, stored)
     if violations:
         out.print(violations_view(violations))
@@ -280,6 +348,19 @@ def demo(
     run_demo(folder, leaving, seed, out, err)
 
 
+def _register_protection_commands() -> None:
+    from corridor.cli import accounts
+
+    app.command()(accounts.login)
+    app.command()(accounts.logout)
+    app.command()(accounts.whoami)
+    app.add_typer(accounts.user_app, name="user")
+    app.add_typer(accounts.token_app, name="token")
+
+
+_register_protection_commands()
+
+
 def _report(error: CorridorError) -> ExitCode:
     code = next((exit_code for kind, exit_code in EXIT_CODES.items()
                  if isinstance(error, kind)), ExitCode.UNEXPECTED)
@@ -297,12 +378,23 @@ def _report(error: CorridorError) -> ExitCode:
     return code
 
 
+def run(arguments: list[str] | None = None) -> int:
+    """Run the command line on ``arguments`` and return the exit status (errors become lines)."""
+    try:
+        status = app(args=arguments, prog_name="corridor", standalone_mode=False)
+    except CorridorError as error:
+        return _report(error)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.ClickException as usage:
+        usage.show()
+        return ExitCode.USAGE
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        err.print("[bold red]interrupted[/bold red]: nothing half-written was kept.")
+        return 130
+    return status if isinstance(status, int) else ExitCode.OK
+
+
 def main() -> None:
     """Run the command line and turn corridor's errors into a red line and an exit code."""
-    try:
-        app(prog_name="corridor")
-    except CorridorError as error:
-        sys.exit(_report(error))
-    except KeyboardInterrupt:
-        err.print("[bold red]interrupted[/bold red]: nothing half-written was kept.")
-        sys.exit(130)
+    sys.exit(run())

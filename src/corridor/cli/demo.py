@@ -6,20 +6,23 @@ reports) adds a step at its place in ``STEPS`` and a section to what the demo pr
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 
+from corridor.cli.identity import ensure_keyring, open_database
 from corridor.cli.planning import checked, plan_view, plan_with_progress
 from corridor.cli.progress import progress_bar
 from corridor.cli.render import summary_view
-from corridor.cli.settings import sqlite_url
+from corridor.cli.settings import Settings, sqlite_url
 from corridor.domain import Plan, Scenario
 from corridor.interop.scenario_files import load_scenario, save_scenario
 from corridor.reports.summary import summarise
-from corridor.store import Database
+from corridor.security.permissions import ANY_OPERATION, Grant, Role
+from corridor.store.accounts import Accounts
 from corridor.synthetic import generate
 
 
@@ -36,6 +39,12 @@ class DemoRun:
     stored: Scenario | None = None
     plan: Plan | None = None
     notes: list[str] = field(default_factory=list)
+    actor: str = "demo"
+
+    @property
+    def settings(self) -> Settings:
+        """The demo's own home: its database, key file and audit head in its folder."""
+        return Settings.from_environment({"CORRIDOR_HOME": str(self.folder)})
 
     @property
     def scenario_folder(self) -> Path:
@@ -56,15 +65,34 @@ def _generate(run: DemoRun) -> None:
     run.notes.append(f"scenario files: {run.scenario_folder}")
 
 
+def _accounts(run: DemoRun) -> None:
+    """A new key file and database, and a demo account as coordinator and protection officer."""
+    keyring, _made = ensure_keyring(run.settings)
+    with open_database(run.settings, keyring) as db:
+        db.upgrade()
+        db.check_key()
+        accounts = Accounts(db)
+        if not accounts.any_account():
+            password = secrets.token_urlsafe(12)
+            accounts.add(run.actor, password,
+                         [Grant(Role.COORDINATOR, ANY_OPERATION),
+                          Grant(Role.PROTECTION_OFFICER, ANY_OPERATION)], actor="demo (setup)")
+            run.notes.append(f"account {run.actor} (coordinator, protection officer), password "
+                             f"{password} (shown once): CORRIDOR_HOME={run.folder} corridor "
+                             f"login {run.actor}")
+    run.notes.append(f"key file: {run.settings.key_file} (keep it apart from the database)")
+
+
 def _import(run: DemoRun) -> None:
     with progress_bar(run.err, "Reading scenario files") as progress:
         run.scenario = load_scenario(run.scenario_folder, progress)
-    with Database.open(run.database_url) as db:
-        db.upgrade()
-        with progress_bar(run.err, "Storing") as progress:
-            db.import_scenario(run.scenario, replace=True, progress=progress)
+    with open_database(run.settings) as db:
+        with progress_bar(run.err, "Storing (sealed)") as progress:
+            db.import_scenario(run.scenario, actor=run.actor, reason="demo", replace=True,
+                               progress=progress)
         with progress_bar(run.err, "Loading from the database") as progress:
-            run.stored = db.load_scenario(run.scenario.operation.operation_id, progress=progress)
+            run.stored = db.load_scenario(run.scenario.operation.operation_id, actor=run.actor,
+                                          reason="demo", progress=progress)
     run.notes.append(f"database: {run.database_url}")
 
 
@@ -77,7 +105,7 @@ def _plan(run: DemoRun) -> None:
     assert run.stored is not None  # the import step ran before
     result = plan_with_progress(run.stored, run.seed, (), run.err)
     run.plan = checked(run.stored, result.plan)
-    with Database.open(run.database_url) as db:
+    with open_database(run.settings) as db:
         plan_id = db.save_plan(run.plan)
     run.out.print(plan_view(result, explain=False))
     run.notes.append(f"plan {plan_id}: checked and stored; `corridor plan --explain --db "
@@ -86,6 +114,7 @@ def _plan(run: DemoRun) -> None:
 
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("generate", _generate),
+    ("accounts", _accounts),
     ("import", _import),
     ("summary", _summary),
     ("plan", _plan),

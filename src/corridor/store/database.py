@@ -38,6 +38,7 @@ from corridor.interop.plan_json import plan_from_json, plan_to_json
 from corridor.interop.scenario_files import operation_from_toml, operation_to_toml
 from corridor.memory import cyclic_gc_paused
 from corridor.store import bulk, schema
+from corridor.store.custody import Custody, missing_custody
 from corridor.store.rows import (
     HOUSEHOLD_COLUMNS,
     HOUSEHOLD_READ,
@@ -112,16 +113,20 @@ class Database:
     :class:`~corridor.domain.DatabaseNotInitialised` until :meth:`upgrade` has made the schema.
     """
 
-    def __init__(self, engine: Engine, display_url: str) -> None:
+    def __init__(self, engine: Engine, display_url: str, custody: Custody | None = None) -> None:
         """Wrap ``engine``; use :meth:`open` rather than this."""
         self._engine = engine
         self._display_url = display_url
+        self._custody = custody
 
     # -- opening and closing ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str) -> Database:
+    def open(cls, url: str, custody: Custody | None = None) -> Database:
         """Open the database at ``url`` and check that it can be reached.
+
+        ``custody`` holds the keys: without it, nothing personal can be written or read (the
+        registry is sealed at rest, every read of it audited).
 
         ``postgresql://`` URLs use the psycopg 3 driver. For SQLite the folder of the file is made
         if it is missing, and every connection runs in WAL mode with foreign keys on.
@@ -136,7 +141,7 @@ class Database:
         else:
             engine = create_engine(parsed, pool_pre_ping=True,
                                    connect_args={"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_S})
-        database = cls(engine, display)
+        database = cls(engine, display, custody)
         try:
             with database._errors(opening=True), engine.connect():
                 pass
@@ -154,6 +159,13 @@ class Database:
     def engine(self) -> Engine:
         """The SQLAlchemy engine, for the store's own repositories and for tests."""
         return self._engine
+
+    @property
+    def custody(self) -> Custody:
+        """The keys this database was opened with; :class:`KeyUnusable` when there are none."""
+        if self._custody is None:
+            raise missing_custody("reading or writing personal data")
+        return self._custody
 
     @property
     def dialect(self) -> str:
@@ -197,6 +209,31 @@ class Database:
         with self._errors(), self._writing() as connection:
             schema.upgrade(connection, revision)
 
+    def check_key(self) -> None:
+        """Raise :class:`KeyUnusable` unless the custody's key opens this database's records."""
+        custody = self.custody
+        with self._errors(), self._writing() as connection:
+            self._require_schema(connection)
+            custody.check_key(connection)
+
+    def record(self, actor: str, action: str, subject: str, reason: str) -> None:
+        """Append one record to the audit log (for what happens outside the store: exports)."""
+        custody = self.custody
+        with self._errors(), self._writing() as connection:
+            self._require_schema(connection)
+            record = custody.audit(connection, actor, action, subject, reason)
+        custody.publish_head(record)
+
+    def choose_operation(self, operation_id: str | None = None) -> str:
+        """``operation_id`` once it is known to exist, or the only operation when it is None.
+
+        Raises :class:`~corridor.domain.NotFound` when there is no such operation, or no
+        operation, or several to choose from (the message names them).
+        """
+        with self._errors(), self._reading() as connection:
+            self._require_schema(connection)
+            return _choose_operation(connection, operation_id)
+
     def downgrade(self, revision: str) -> None:
         """Migrate the schema down to ``revision``; ``"base"`` drops every corridor table."""
         with self._errors(), self._writing() as connection:
@@ -204,10 +241,13 @@ class Database:
 
     # -- scenarios ----------------------------------------------------------------------------
 
-    def import_scenario(self, scenario: Scenario, *, replace: bool = False,
-                        progress: Progress = no_progress,
+    def import_scenario(self, scenario: Scenario, *, actor: str, reason: str = "import",
+                        replace: bool = False, progress: Progress = no_progress,
                         imported_at: datetime | None = None) -> None:
         """Write the operation, households and persons of ``scenario`` in one transaction.
+
+        The personal fields are sealed with the custody's key; the import is audited as done by
+        ``actor`` for ``reason``, in the same transaction.
 
         If the operation is there already, raise :class:`~corridor.domain.AlreadyExists` unless
         ``replace``, which deletes the old operation and its registry in the same transaction.
@@ -228,9 +268,13 @@ class Database:
             done += count
             progress(done, total)
 
+        custody = self.custody
+        sealer = custody.sealer
         with self._errors(), cyclic_gc_paused(), self._writing() as connection:
             self._require_schema(connection)
-            if _operation_exists(connection, operation_id):
+            custody.check_key(connection)
+            replaced = _operation_exists(connection, operation_id)
+            if replaced:
                 if not replace:
                     raise AlreadyExists(f"operation {operation_id} is in the database already; "
                                         "pass --replace to replace it and its registry")
@@ -246,25 +290,38 @@ class Database:
             progress(0, total)
             bulk.insert_rows(
                 connection, households, HOUSEHOLD_COLUMNS,
-                (household_rows(operation_id, chunk, start)
+                (household_rows(operation_id, chunk, start, sealer)
                  for start, chunk in chunks(scenario.households, BATCH_SIZE)), written)
             codes = vulnerability_codes()
             bulk.insert_rows(
                 connection, persons, PERSON_COLUMNS,
-                (person_rows(operation_id, chunk, start, codes)
+                (person_rows(operation_id, chunk, start, sealer, codes)
                  for start, chunk in chunks(scenario.persons, BATCH_SIZE)), written)
+            record = custody.audit(
+                connection, actor, "registry.replace" if replaced else "registry.import",
+                f"operation {operation_id}: {len(scenario.households)} households, "
+                f"{len(scenario.persons)} persons", reason)
+        custody.publish_head(record)
 
-    def load_scenario(self, operation_id: str | None = None, *,
+    def load_scenario(self, operation_id: str | None = None, *, actor: str, reason: str,
                       progress: Progress = no_progress) -> Scenario:
         """Read an operation and its registry back, in the order it was imported.
+
+        The read is audited as done by ``actor`` for ``reason`` before any record is opened.
 
         With no ``operation_id``, read the only operation in the database. Raises
         :class:`~corridor.domain.NotFound` for an unknown id, or when there is no operation or
         several to choose from (the message names them).
         """
-        with self._errors(), cyclic_gc_paused(), self._reading() as connection:
+        custody = self.custody
+        with self._errors(), self._writing() as connection:
             self._require_schema(connection)
+            custody.check_key(connection)
             chosen = _choose_operation(connection, operation_id)
+            record = custody.audit(connection, actor, "registry.read",
+                                   f"operation {chosen}: whole registry", reason)
+        custody.publish_head(record)
+        with self._errors(), cyclic_gc_paused(), self._reading() as connection:
             document = connection.execute(
                 select(operations.c.document).where(operations.c.operation_id == chosen),
             ).scalar_one()
@@ -277,7 +334,7 @@ class Database:
 
             household_records: OrderedRecords[Household] = OrderedRecords(household_count,
                                                                           "household")
-            decode_household = HouseholdDecoder()
+            decode_household = HouseholdDecoder(chosen, custody.sealer)
             household_ids: dict[str, str] = {}
             done = 0
             for partition in _stream(connection, households, HOUSEHOLD_READ, chosen):
@@ -289,7 +346,7 @@ class Database:
                 progress(done, total)
 
             person_records: OrderedRecords[Person] = OrderedRecords(person_count, "person")
-            decode_person = PersonDecoder(household_ids)
+            decode_person = PersonDecoder(chosen, custody.sealer, household_ids)
             for partition in _stream(connection, persons, PERSON_READ, chosen):
                 for row in partition:
                     person_records.put(row[0], decode_person(row))

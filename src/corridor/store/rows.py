@@ -25,15 +25,22 @@ from corridor.domain import (
     StoreError,
     Vulnerability,
 )
+from corridor.security.sealing import Sealer
 
-HOUSEHOLD_COLUMNS = ("operation_id", "household_id", "ordinal", "assembly_point",
-                     "destination_preference", "linked_to", "link_kind", "phone")
+HOUSEHOLD_COLUMNS = ("operation_id", "household_id", "ordinal", "assembly_point", "linked_to",
+                     "link_kind", "sealed")
 """The columns of a household row, in the order of the tuples below."""
 
-PERSON_COLUMNS = ("operation_id", "person_id", "ordinal", "household_id", "name", "sex",
-                  "birth_year", "age", "category", "intent", "vulnerabilities", "needs_stretcher",
-                  "luggage_pieces")
+PERSON_COLUMNS = ("operation_id", "person_id", "ordinal", "household_id", "sealed", "name_index",
+                  "family_index")
 """The columns of a person row, in the order of the tuples below."""
+
+HOUSEHOLD_SEALED = ("destination_preference", "phone")
+"""The fields of a household kept only sealed, in the order they are sealed."""
+
+PERSON_SEALED = ("name", "sex", "birth_year", "age", "category", "intent", "vulnerabilities",
+                 "needs_stretcher", "luggage_pieces")
+"""The fields of a person kept only sealed, in the order they are sealed."""
 
 VULNERABILITY_SEPARATOR = ";"
 
@@ -76,17 +83,30 @@ def _lookup(kind: type[_Enum]) -> dict[str, _Enum]:
     return {member.value: member for member in kind}
 
 
-def household_rows(operation_id: str, households: Sequence[Household],
-                   start: int) -> list[tuple[Any, ...]]:
+def household_record_id(operation_id: str, household_id: str) -> str:
+    """What a household's sealed fields are bound to: moved to another row, they do not open."""
+    return f"{operation_id}/household/{household_id}"
+
+
+def person_record_id(operation_id: str, person_id: str) -> str:
+    """What a person's sealed fields are bound to: moved to another row, they do not open."""
+    return f"{operation_id}/person/{person_id}"
+
+
+def household_rows(operation_id: str, households: Sequence[Household], start: int,
+                   sealer: Sealer) -> list[tuple[Any, ...]]:
     """Rows of ``households``; the first gets ordinal ``start``, the next ``start + 1``..."""
     values = _VALUES
-    return [(operation_id, h.household_id, ordinal, h.assembly_point, h.destination_preference,
-             h.linked_to, None if h.link_kind is None else values[h.link_kind], h.phone)
-            for ordinal, h in zip(count(start), households, strict=False)]
+    sealed = sealer.seal_many(
+        [household_record_id(operation_id, h.household_id) for h in households],
+        [(h.destination_preference, h.phone) for h in households])
+    return [(operation_id, h.household_id, ordinal, h.assembly_point, h.linked_to,
+             None if h.link_kind is None else values[h.link_kind], blob)
+            for ordinal, h, blob in zip(count(start), households, sealed, strict=False)]
 
 
-def person_rows(operation_id: str, persons: Sequence[Person],
-                start: int, codes: dict[frozenset[Vulnerability], str] | None = None,
+def person_rows(operation_id: str, persons: Sequence[Person], start: int, sealer: Sealer,
+                codes: dict[frozenset[Vulnerability], str] | None = None,
                 ) -> list[tuple[Any, ...]]:
     """Rows of ``persons``; the first gets ordinal ``start``, the next ``start + 1``...
 
@@ -94,10 +114,21 @@ def person_rows(operation_id: str, persons: Sequence[Person],
     """
     values = _VALUES
     texts = _VulnerabilityCodes() if codes is None else codes
-    return [(operation_id, p.person_id, ordinal, p.household_id, p.name, values[p.sex],
-             p.birth_year, p.age, values[p.category], values[p.intent], texts[p.vulnerabilities],
-             p.needs_stretcher, p.luggage_pieces)
-            for ordinal, p in zip(count(start), persons, strict=False)]
+    sealed = sealer.seal_many(
+        [person_record_id(operation_id, p.person_id) for p in persons],
+        [(p.name, values[p.sex], None if p.birth_year is None else str(p.birth_year),
+          None if p.age is None else str(p.age), values[p.category], values[p.intent],
+          texts[p.vulnerabilities], "1" if p.needs_stretcher else "0", str(p.luggage_pieces))
+         for p in persons])
+    index = sealer.blind_index
+    return [(operation_id, p.person_id, ordinal, p.household_id, blob, index(p.name),
+             index(family_name(p.name)))
+            for ordinal, p, blob in zip(count(start), persons, sealed, strict=False)]
+
+
+def family_name(name: str) -> str:
+    """The part of a name a family shares: its last word (the whole name if it has one)."""
+    return name.rsplit(None, 1)[-1] if name.strip() else name
 
 
 def vulnerability_codes() -> dict[frozenset[Vulnerability], str]:
@@ -137,15 +168,19 @@ class OrderedRecords(Generic[_Record]):
 class HouseholdDecoder:
     """Turns household rows (the columns of :data:`HOUSEHOLD_READ`) into households."""
 
-    def __init__(self) -> None:
+    def __init__(self, operation_id: str, sealer: Sealer) -> None:
+        self._operation_id = operation_id
+        self._sealer = sealer
         self._link_kinds = _lookup(LinkKind)
 
     def __call__(self, row: Sequence[Any]) -> Household:
         """The household of one row."""
-        link_kind = row[5]
+        link_kind = row[4]
+        destination, phone = self._sealer.open(
+            household_record_id(self._operation_id, row[1]), row[5])
         try:
-            return Household(row[1], row[2], row[3], row[4],
-                             None if link_kind is None else self._link_kinds[link_kind], row[6])
+            return Household(row[1], row[2], destination, row[3],
+                             None if link_kind is None else self._link_kinds[link_kind], phone)
         except KeyError:
             raise StoreError(f"household {row[1]}: the database holds link kind {link_kind!r}, "
                              "which this version of corridor does not know") from None
@@ -154,12 +189,11 @@ class HouseholdDecoder:
                              f"{error.message}") from error
 
 
-HOUSEHOLD_READ = ("ordinal", "household_id", "assembly_point", "destination_preference",
-                  "linked_to", "link_kind", "phone")
+HOUSEHOLD_READ = ("ordinal", "household_id", "assembly_point", "linked_to", "link_kind",
+                  "sealed")
 """The columns :class:`HouseholdDecoder` reads, in order."""
 
-PERSON_READ = ("ordinal", "person_id", "household_id", "name", "sex", "category", "intent",
-               "birth_year", "age", "vulnerabilities", "needs_stretcher", "luggage_pieces")
+PERSON_READ = ("ordinal", "person_id", "household_id", "sealed")
 """The columns :class:`PersonDecoder` reads, in order."""
 
 
@@ -171,7 +205,9 @@ class PersonDecoder:
     millions of persons.
     """
 
-    def __init__(self, household_ids: dict[str, str]) -> None:
+    def __init__(self, operation_id: str, sealer: Sealer, household_ids: dict[str, str]) -> None:
+        self._operation_id = operation_id
+        self._sealer = sealer
         self._household_ids = household_ids
         self._sexes = _lookup(Sex)
         self._categories = _lookup(Category)
@@ -180,16 +216,24 @@ class PersonDecoder:
 
     def __call__(self, row: Sequence[Any]) -> Person:
         """The person of one row."""
-        household_id = row[2]
+        person_id, household_id = row[1], row[2]
+        fields: tuple[Any, ...] = self._sealer.open(
+            person_record_id(self._operation_id, person_id), row[3])
         try:
-            return Person(row[1], self._household_ids.get(household_id, household_id), row[3],
-                          self._sexes[row[4]], self._categories[row[5]], self._intents[row[6]],
-                          row[7], row[8], self._vulnerabilities[row[9]], row[10], row[11])
-        except KeyError as error:
-            raise StoreError(f"person {row[1]}: the database holds {error.args[0]!r}, which this "
-                             "version of corridor does not know") from None
+            (name, sex, birth_year, age, category, intent, vulnerabilities, stretcher,
+             luggage) = fields
+            return Person(person_id, self._household_ids.get(household_id, household_id),
+                          name, self._sexes[sex], self._categories[category],
+                          self._intents[intent],
+                          None if birth_year is None else int(birth_year),
+                          None if age is None else int(age),
+                          self._vulnerabilities[vulnerabilities], stretcher == "1",
+                          int(luggage))
+        except (KeyError, TypeError, ValueError) as error:
+            raise StoreError(f"person {person_id}: the sealed record holds a value this version "
+                             f"of corridor does not know ({error})") from None
         except InvalidValue as error:
-            raise StoreError(f"person {row[1]} in the database is not valid: "
+            raise StoreError(f"person {person_id} in the database is not valid: "
                              f"{error.message}") from error
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -49,6 +50,9 @@ ID_LENGTH = 64
 
 CODE_LENGTH = 32
 """Room for the string value of an enumeration."""
+
+INDEX_BYTES = 16
+"""The length of a blind index (:meth:`corridor.security.sealing.Sealer.blind_index`)."""
 
 
 class Base(DeclarativeBase):
@@ -80,14 +84,17 @@ class HouseholdRow(Base):
     household_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     ordinal: Mapped[int] = mapped_column(Integer)
     assembly_point: Mapped[str] = mapped_column(Text)
-    destination_preference: Mapped[str | None] = mapped_column(Text)
     linked_to: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     link_kind: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
-    phone: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class PersonRow(Base):
-    """One person of an operation's registry; ``vulnerabilities`` are codes sorted, ';'-joined."""
+    """One person of an operation's registry; every personal field is in ``sealed``.
+
+    ``name_index`` and ``family_index`` are blind indexes (keyed hashes) of the whole name and of
+    the family name: a search by name finds the person without the name being stored.
+    """
 
     __tablename__ = "persons"
 
@@ -95,21 +102,17 @@ class PersonRow(Base):
     person_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     ordinal: Mapped[int] = mapped_column(Integer)
     household_id: Mapped[str] = mapped_column(String(ID_LENGTH))
-    name: Mapped[str] = mapped_column(Text)
-    sex: Mapped[str] = mapped_column(String(CODE_LENGTH))
-    birth_year: Mapped[int | None] = mapped_column(Integer)
-    age: Mapped[int | None] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(CODE_LENGTH))
-    intent: Mapped[str] = mapped_column(String(CODE_LENGTH))
-    vulnerabilities: Mapped[str] = mapped_column(Text)
-    needs_stretcher: Mapped[bool] = mapped_column(Boolean)
-    luggage_pieces: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    name_index: Mapped[bytes] = mapped_column(LargeBinary(INDEX_BYTES))
+    family_index: Mapped[bytes] = mapped_column(LargeBinary(INDEX_BYTES))
 
     __table_args__ = (
         ForeignKeyConstraint(["operation_id", "household_id"],
                              ["households.operation_id", "households.household_id"],
                              ondelete="CASCADE"),
         Index(None, "operation_id", "household_id"),
+        Index(None, "operation_id", "name_index"),
+        Index(None, "operation_id", "family_index"),
     )
 
 
@@ -141,6 +144,80 @@ class PlanRow(Base):
     )
 
 
+class VaultRow(Base):
+    """Values the keys are checked against (``key_check``: a constant sealed under the key)."""
+
+    __tablename__ = "vault"
+
+    name: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UserRow(Base):
+    """An account: a name and an Argon2id hash of its password; disabled, never deleted."""
+
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class GrantRow(Base):
+    """A role of a user for an operation (``*``: every one), for some sites (';'-joined) or all."""
+
+    __tablename__ = "grants"
+
+    user_name: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.name", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    operation_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    sites: Mapped[str] = mapped_column(Text)
+
+
+class CredentialRow(Base):
+    """A session or a device token, kept only as the SHA-256 digest of the token."""
+
+    __tablename__ = "credentials"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.name", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    device: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailureRow(Base):
+    """A failed sign-in for a name (known or not), for rate limiting."""
+
+    __tablename__ = "sign_in_failures"
+
+    failure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(ID_LENGTH))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index(None, "user_name", "at"),)
+
+
+class AuditRow(Base):
+    """One record of the hash-chained audit log (:mod:`corridor.security.audit`); append only."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 metadata = Base.metadata
 """The metadata of every table; the migrations at head must match it exactly."""
 
@@ -148,3 +225,9 @@ operations: Table = metadata.tables["operations"]
 households: Table = metadata.tables["households"]
 persons: Table = metadata.tables["persons"]
 plans: Table = metadata.tables["plans"]
+vault: Table = metadata.tables["vault"]
+users: Table = metadata.tables["users"]
+grants: Table = metadata.tables["grants"]
+credentials: Table = metadata.tables["credentials"]
+sign_in_failures: Table = metadata.tables["sign_in_failures"]
+audit_log: Table = metadata.tables["audit_log"]

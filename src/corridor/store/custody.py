@@ -1,0 +1,143 @@
+"""What the store is given to keep personal data: the keys, and where the audit head lives.
+
+The keys never enter the database. The edge (the CLI, the web app) reads the key file or the
+environment and hands a :class:`Custody` to :meth:`corridor.store.Database.open`. The signed head
+of the audit log is a small file kept beside the key file, outside the database, so that someone
+who deletes the last audit records (or the whole table) is found out by ``corridor audit verify``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from corridor.domain.errors import KeyUnusable, StoreError
+from corridor.security.audit import AuditEntry, AuditHead, AuditRecord, append, sign_head
+from corridor.security.keys import Keyring
+from corridor.security.sealing import Sealer
+from corridor.store.tables import audit_log, vault
+
+KEY_CHECK = "key_check"
+"""The vault entry sealed under the active key when the database is first given a key."""
+
+_KEY_CHECK_RECORD = "vault/key_check"
+_KEY_CHECK_TEXT = "corridor key check"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Custody:
+    """The keyring, the file that keeps the audit log's signed head, randomness and the clock."""
+
+    keyring: Keyring
+    head_path: Path
+    random_bytes: Callable[[int], bytes] = os.urandom
+    clock: Callable[[], datetime] = _now
+    source: str = "the key file"
+    sealer: Sealer = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sealer", Sealer(self.keyring, self.random_bytes))
+
+    # -- the key check ----------------------------------------------------------------------------
+
+    def check_key(self, connection: Connection) -> None:
+        """Raise :class:`KeyUnusable` unless this keyring opens this database's records.
+
+        The first time a database meets a key, the key's check value is written, so that a wrong
+        key file later gives one clear sentence instead of a failure deep inside a load.
+        """
+        stored = connection.execute(select(vault.c.value).where(vault.c.name == KEY_CHECK)
+                                    ).scalar_one_or_none()
+        if stored is None:
+            connection.execute(insert(vault).values(
+                name=KEY_CHECK, value=self.sealer.seal(_KEY_CHECK_RECORD, (_KEY_CHECK_TEXT,))))
+            return
+        try:
+            opened = self.sealer.open(_KEY_CHECK_RECORD, stored)
+        except KeyUnusable as error:
+            raise KeyUnusable(f"{self.source} does not hold the key this database was "
+                              f"encrypted with ({error.message}); use the right key file, or "
+                              "restore it from its backup") from None
+        if opened != (_KEY_CHECK_TEXT,):
+            raise KeyUnusable(f"the key check of this database is damaged; {self.source} "
+                              "cannot be trusted with it")
+
+    def reseal_key_check(self, connection: Connection) -> None:
+        """Seal the check value again under the active key (after a key rotation)."""
+        connection.execute(vault.delete().where(vault.c.name == KEY_CHECK))
+        connection.execute(insert(vault).values(
+            name=KEY_CHECK, value=self.sealer.seal(_KEY_CHECK_RECORD, (_KEY_CHECK_TEXT,))))
+
+    # -- the audit log ----------------------------------------------------------------------------
+
+    def audit(self, connection: Connection, actor: str, action: str, subject: str,
+              reason: str) -> AuditRecord:
+        """Append one record to the audit log inside the caller's transaction.
+
+        The head is signed and written by :meth:`publish_head` once the transaction commits.
+        On PostgreSQL an advisory lock makes concurrent appends wait for each other, so that the
+        chain never forks; SQLite writers are serialised by ``BEGIN IMMEDIATE`` already.
+        """
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(20170318)")
+        last = connection.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)
+                                  ).first()
+        previous = None if last is None else record_of(last._mapping)
+        record = append(previous, AuditEntry(self.clock(), actor, action, subject, reason))
+        connection.execute(insert(audit_log).values(
+            seq=record.seq, at=record.entry.at, actor=actor, action=action, subject=subject,
+            reason=reason, prev_hash=record.prev_hash, hash=record.hash))
+        return record
+
+    def publish_head(self, record: AuditRecord, *, force: bool = False) -> None:
+        """Sign ``record`` as the head of the chain and write it, atomically, beside the key.
+
+        A head that went further already is kept, unless ``force`` (a restored log).
+        """
+        head = sign_head(record, self.keyring.audit_key)
+        if self.head_path.exists() and not force:
+            current = AuditHead.from_bytes(self.head_path.read_bytes(), str(self.head_path))
+            if current.seq >= head.seq:  # another process went further meanwhile
+                return
+        partial = self.head_path.with_name(self.head_path.name + ".partial")
+        try:
+            self.head_path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(head.to_bytes())
+            partial.replace(self.head_path)
+        except OSError as error:
+            raise StoreError(f"cannot write the audit head {self.head_path}: "
+                             f"{error.strerror}") from None
+
+    def head(self) -> AuditHead | None:
+        """The signed head written last, or None when there is none."""
+        if not self.head_path.exists():
+            return None
+        return AuditHead.from_bytes(self.head_path.read_bytes(), str(self.head_path))
+
+
+def record_of(row: object) -> AuditRecord:
+    """The audit record of a row of ``audit_log`` (a mapping of its columns)."""
+    values = dict(row)  # type: ignore[call-overload]  # a RowMapping
+    at = values["at"]
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return AuditRecord(int(values["seq"]),
+                       AuditEntry(at.astimezone(UTC), values["actor"], values["action"],
+                                  values["subject"], values["reason"]),
+                       values["prev_hash"], values["hash"])
+
+
+def missing_custody(what: str) -> KeyUnusable:
+    """The error for a request that needs the keys when none were given."""
+    return KeyUnusable(f"{what} needs the data key: set CORRIDOR_KEY_FILE (or CORRIDOR_KEY), or "
+                       "run `corridor init` to make one")
