@@ -126,16 +126,27 @@ def pack_convoy(groups: list[Group], problem: Problem, seats: int | None = None)
                 items.append((len(riders), household.household_id, riders))
             luggage[household.household_id] = household.luggage_pieces
     items.sort(key=lambda item: -item[0])  # stable: ties keep priority order
-    bus_loads: list[list[tuple[str, list[str]]]] = []
-    bus_room: list[int] = []
+    # First-fit decreasing by seats opens as few buses as plain first-fit; among the open buses
+    # a household fits, it takes the one with the most hold room left, so that luggage spreads
+    # over the holds and fewer pieces need a truck.
+    total_seats = sum(size for size, _, _ in items)
+    bus_loads: list[list[tuple[str, list[str]]]] = [[] for _ in range(-(-total_seats // seats))]
+    bus_room: list[int] = [seats] * len(bus_loads)
+    hold_room: list[int] = [hold] * len(bus_loads)
     for size, household_id, persons in items:
-        bus = next((i for i, room in enumerate(bus_room) if room >= size), None)
-        if bus is None:
+        share = luggage.get(household_id, 0)
+        fitting = [i for i, room in enumerate(bus_room) if room >= size]
+        if fitting:
+            bus = max(fitting, key=lambda i: (hold_room[i] >= share, hold_room[i], -i))
+        else:
             bus_loads.append([])
             bus_room.append(max(seats, size))  # a household above the cap takes a bus alone
+            hold_room.append(hold)
             bus = len(bus_loads) - 1
         bus_room[bus] -= size
+        hold_room[bus] -= share
         bus_loads[bus].append((household_id, persons))
+    bus_loads = [load for load in bus_loads if load]
     buses: list[list[ManifestLine]] = []
     overflow: list[tuple[str, int]] = []
     for load in bus_loads:
@@ -199,9 +210,9 @@ def realise(problem: Problem, schedule: Schedule | None,
             progress: Callable[[int, int], None], larger_first: bool = False) -> Realised:
     """Turn the aggregate schedule into convoys of named vehicles, day by day."""
     rules = problem.operation.convoy_rules
-    # Two queues a destination: groups with stretcher cases wait for ambulances, the others
-    # need none, and neither should hold the other up.
-    queues: dict[tuple[str, bool], list[Group]] = defaultdict(list)
+    # Three queues a destination: groups with stretcher cases wait for ambulances, the others
+    # need none, and neither should hold the other up; heavy luggage waits for a truck's room.
+    queues: dict[tuple[str, int], list[Group]] = defaultdict(list)
     waiting: dict[str, int] = defaultdict(int)
     # Within a priority, registration order; or, with ``larger_first``, larger groups first, so
     # that the small ones fill what is left of a day's reception (as in first-fit decreasing).
@@ -209,9 +220,9 @@ def realise(problem: Problem, schedule: Schedule | None,
                                                        g.priority,
                                                        -g.people if larger_first else 0,
                                                        g.group_id)):
-        queues[group.destination, group.stretcher_cases > 0].append(group)
+        queues[group.destination, _kind(group, problem)].append(group)
         waiting[group.destination] += group.people
-    heads = dict.fromkeys(queues, 0)
+    heads: dict[tuple[str, int], int] = dict.fromkeys(queues, 0)
     pinned: dict[tuple[int, str], int] = defaultdict(int)
     for group in problem.groups:
         if group.pinned_day is not None:
@@ -266,7 +277,7 @@ def realise(problem: Problem, schedule: Schedule | None,
                 if phase is not None:
                     quotas_used[phase] += people
                 last_arrival = max(last_arrival, day + lane.arrival_offset)
-                for key in ((k, True), (k, False)):
+                for key in ((k, kind) for kind in _KINDS):
                     queue = queues.get(key, [])
                     while heads.get(key, 0) < len(queue) and queue[heads[key]].group_id in taken:
                         heads[key] += 1
@@ -278,6 +289,29 @@ def realise(problem: Problem, schedule: Schedule | None,
                  for key, queue in queues.items() for group in queue[heads[key]:]
                  if group.group_id not in taken for household in group.households]
     return Realised(convoys, unplanned, last_arrival)
+
+
+_STRETCHER, _HEAVY, _LIGHT = 0, 1, 2
+_KINDS = (_STRETCHER, _HEAVY, _LIGHT)
+"""A destination's queues: groups with stretcher cases (they wait for ambulances), groups with
+more luggage than their seats' share of a bus hold, and the others."""
+
+
+def _excess(group: Group, share: float) -> float:
+    """Luggage above the seats' share of a hold (negative: room left for others' luggage)."""
+    return group.luggage_pieces - share * group.people
+
+
+def _kind(group: Group, problem: Problem) -> int:
+    if group.stretcher_cases:
+        return _STRETCHER
+    share = problem.buses.luggage_capacity / max(1, problem.buses.seats)
+    return _HEAVY if _excess(group, share) > 0 else _LIGHT
+
+
+def _rank(group: Group) -> tuple[bool, int, int, int]:
+    """Queue order: pinned first (by day), then priority, then the group's place."""
+    return (group.pinned_day is None, group.pinned_day or 0, group.priority, group.group_id)
 
 
 def _needs_a_truck(group: Group) -> bool:
@@ -336,8 +370,8 @@ def _pinned_first(lanes: list[Lane], pinned_today: set[str]) -> list[Lane]:
 
 
 def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
-                 queues: dict[tuple[str, bool], list[Group]],
-                 heads: dict[tuple[str, bool], int], taken: set[int],
+                 queues: dict[tuple[str, int], list[Group]],
+                 heads: dict[tuple[str, int], int], taken: set[int],
                  fleets: dict[VehicleKind, _Fleet], allowance: int, waiting: int,
                  ) -> tuple[Convoy, int] | None:
     """The next convoy to ``lane`` on ``day`` within ``allowance`` people, or None."""
@@ -369,31 +403,61 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
     seats = max(1, problem.buses.seats)
     vehicle_room = min(rules.max_vehicles_per_convoy, checkpoint_vehicles)
     stretcher_cases = 0
-    for key in ((lane.destination, True), (lane.destination, False)):
-        queue = queues.get(key, [])
-        skipped = 0
-        index = heads.get(key, 0)
-        while index < len(queue) and skipped <= LOOK_AHEAD:
-            group = queue[index]
-            index += 1
+    # Luggage above the holds' share of the seats taken so far, against what the free trucks
+    # can take: households with more luggage than their seats' share of a hold go while the
+    # trucks have room, lighter ones of the same priority otherwise, so that trucks leave full
+    # and convoys without one still fill their seats.
+    share = problem.buses.luggage_capacity / seats
+    budget = trucks_free * problem.trucks.luggage_capacity
+    excess = 0.0
+    destination = lane.destination
+    pointers = {kind: heads.get((destination, kind), 0) for kind in _KINDS}
+    skipped = dict.fromkeys(_KINDS, 0)
+
+    def eligible(group: Group) -> bool:
+        return not ((group.pinned_day is not None and group.pinned_day != day) or
+                    people + group.people > room or group.stretcher_cases > stretcher_room
+                    or (not trucks_free and _needs_a_truck(group)))
+
+    def peek(kind: int) -> Group | None:
+        queue = queues.get((destination, kind), [])
+        while pointers[kind] < len(queue) and skipped[kind] <= LOOK_AHEAD:
+            group = queue[pointers[kind]]
             if group.group_id in taken:
-                continue
-            if (group.pinned_day is not None and group.pinned_day != day) or \
-                    people + group.people > room or group.stretcher_cases > stretcher_room \
-                    or (not trucks_free and _needs_a_truck(group)):
-                skipped += 1
-                continue
-            # Buses, a truck for every ten, the ambulances: is there still room in the convoy?
-            buses = (people + group.people) / seats
-            estimate = buses * 1.1 + 1 + max(
-                rules.min_ambulances_per_convoy,
-                (stretcher_cases + group.stretcher_cases) / max(1, problem.ambulances.stretchers))
-            if estimate > vehicle_room and chosen:
-                break
-            chosen.append(group)
-            people += group.people
-            stretcher_cases += group.stretcher_cases
-            stretcher_room -= group.stretcher_cases
+                pointers[kind] += 1
+            elif not eligible(group):
+                pointers[kind] += 1
+                skipped[kind] += 1
+            else:
+                return group
+        return None
+
+    while True:
+        group = peek(_STRETCHER)
+        kind = _STRETCHER
+        if group is None:
+            heavy, light = peek(_HEAVY), peek(_LIGHT)
+            if heavy is not None and (light is None or (
+                    excess + _excess(heavy, share) <= budget and
+                    _rank(heavy) <= _rank(light)) or _rank(heavy)[:3] < _rank(light)[:3]):
+                group, kind = heavy, _HEAVY
+            else:
+                group, kind = light, _LIGHT
+        if group is None:
+            break
+        # Buses, a truck for every ten, the ambulances: is there still room in the convoy?
+        buses = (people + group.people) / seats
+        estimate = buses * 1.1 + 1 + max(
+            rules.min_ambulances_per_convoy,
+            (stretcher_cases + group.stretcher_cases) / max(1, problem.ambulances.stretchers))
+        if estimate > vehicle_room and chosen:
+            break
+        pointers[kind] += 1
+        chosen.append(group)
+        people += group.people
+        excess += _excess(group, share)
+        stretcher_cases += group.stretcher_cases
+        stretcher_room -= group.stretcher_cases
     # A convoy with a handful of people still takes its ambulances and a convoy of the day:
     # better wait a day for the buses to come back than send one that small.
     # Near the end of a destination's queue, whatever is left goes, however small.
