@@ -11,16 +11,30 @@ from pathlib import Path
 import pytest
 
 from corridor.cli.app import ExitCode
+from corridor.cli.identity import ensure_keyring, open_database
+from corridor.cli.settings import Settings
 from corridor.interop.scenario_files import save_scenario
+from corridor.security.passwords import Passwords
+from corridor.security.permissions import Grant, Role
+from corridor.store.accounts import Accounts
 from tests import builders
+
+PASSWORD = "a test password, not a real one"
+PASSPHRASE = "a test archive passphrase"
 
 
 def corridor(*args: str, home: Path, env: dict[str, str] | None = None,
              ) -> subprocess.CompletedProcess[str]:
-    """Run ``corridor ARGS`` in its own process with CORRIDOR_HOME set to ``home``."""
+    """Run ``corridor ARGS`` in its own process with CORRIDOR_HOME set to ``home``.
+
+    The token of the session ``staff`` made (if any) is in force, unless ``env`` says otherwise.
+    """
     environment = {key: value for key, value in os.environ.items()
                    if not key.startswith("CORRIDOR_")}
-    environment.update({"CORRIDOR_HOME": str(home), "COLUMNS": "160", **(env or {})})
+    token_file = home / "test-token"
+    token = {"CORRIDOR_TOKEN": token_file.read_text()} if token_file.exists() else {}
+    environment.update({"CORRIDOR_HOME": str(home), "COLUMNS": "160",
+                        "CORRIDOR_PASSPHRASE": PASSPHRASE, **token, **(env or {})})
     return subprocess.run([sys.executable, "-m", "corridor", *args], capture_output=True,
                           text=True, env=environment, cwd=home, timeout=300, check=False)
 
@@ -29,6 +43,30 @@ def corridor(*args: str, home: Path, env: dict[str, str] | None = None,
 def home(tmp_path: Path) -> Path:
     """A working folder for one command-line session."""
     return tmp_path
+
+
+def make_staff(home: Path, roles: tuple[Role, ...] = (Role.ADMIN, Role.COORDINATOR,
+                                                       Role.PROTECTION_OFFICER)) -> str:
+    """Initialise ``home``'s database and key, and sign in an account holding ``roles``.
+
+    Done in this process (the same code `corridor init` and `corridor login` run) to spare the
+    tests a dozen process starts; the token is left where :func:`corridor` finds it.
+    """
+    settings = Settings.from_environment({"CORRIDOR_HOME": str(home)})
+    keyring, _made = ensure_keyring(settings)
+    with open_database(settings, keyring) as db:
+        db.upgrade()
+        accounts = Accounts(db, Passwords(time_cost=1, memory_cost=8 * 1024, parallelism=1))
+        accounts.add("lead", PASSWORD, [Grant(role) for role in roles], actor="test set-up")
+        token = accounts.sign_in("lead", PASSWORD)
+    (home / "test-token").write_text(token)
+    return token
+
+
+@pytest.fixture
+def staff(home: Path) -> str:
+    """An initialised home with a signed-in administrator, coordinator and protection officer."""
+    return make_staff(home)
 
 
 @pytest.fixture
@@ -41,10 +79,12 @@ def scenario_folder(home: Path) -> Path:
 
 def test_demo_runs_end_to_end_and_prints_the_coordinators_figures(home: Path) -> None:
     """`corridor demo` generates, stores and summarises; a second run replaces the first."""
-    for _ in range(2):
-        result = corridor("demo", "--leaving", "2000", "--folder", "demo", home=home)
+    runs = [corridor("demo", "--leaving", "2000", "--folder", "demo", home=home)
+            for _ in range(2)]
+    for result in runs:
         assert result.returncode == 0, result.stderr
-    out = result.stdout
+    assert "password" in runs[0].stdout and "corridor login demo" in runs[0].stdout
+    out = runs[1].stdout
     assert "2,000 people leaving" in out
     assert "passed check-plan" not in out  # the demo stores its plan quietly
     assert "what binds" in out and "vehicle trips" in out
@@ -54,14 +94,16 @@ def test_demo_runs_end_to_end_and_prints_the_coordinators_figures(home: Path) ->
     for label in ("Jarablus", "combatant", "female", "0-4", "60+", "ambulance"):
         assert label in out
     with sqlite3.connect(home / "demo" / "corridor.db") as db:
-        (persons_leaving,) = db.execute(
-            "select count(*) from persons where intent = 'leave'").fetchone()
-    assert persons_leaving == 2000
+        columns = {row[1] for row in db.execute("pragma table_info(persons)")}
+        (persons,) = db.execute("select count(*) from persons").fetchone()
+    assert "sealed" in columns and "name" not in columns and "category" not in columns
+    assert persons > 2000  # those who stay are in the registry too
 
 
-def test_import_then_summary_then_export_round_trips(home: Path, scenario_folder: Path) -> None:
-    """Init, import, summary and export work on the default SQLite database; files round-trip."""
-    assert corridor("init", home=home).returncode == 0
+def test_import_then_summary_then_export_round_trips(
+        home: Path, staff: str, scenario_folder: Path, tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Import, summary and an encrypted export work on SQLite; the archive imports elsewhere."""
     assert (home / "corridor.db").exists()
     imported = corridor("import", str(scenario_folder), home=home)
     assert imported.returncode == 0, imported.stderr
@@ -70,16 +112,24 @@ def test_import_then_summary_then_export_round_trips(home: Path, scenario_folder
     assert "3 people leaving in 1 households" in summary.stdout
     listing = corridor("operations", home=home)
     assert "al-waer-test" in listing.stdout
-    exported = corridor("export", "out", home=home)
+    exported = corridor("export", "out.corridor", home=home)
     assert exported.returncode == 0, exported.stderr
-    for name in ("operation.toml", "households.csv", "persons.csv"):
-        assert (home / "out" / name).read_bytes() == (scenario_folder / name).read_bytes()
+    archive = (home / "out.corridor").read_bytes()
+    assert archive.startswith(b"CORRIDOR-ARCHIVE") and b"Rami" not in archive
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    make_staff(elsewhere)
+    again = corridor("import", str(home / "out.corridor"), home=elsewhere)
+    assert again.returncode == 0, again.stderr
+    assert corridor("summary", home=elsewhere).stdout == summary.stdout
+    wrong = corridor("import", str(home / "out.corridor"), home=elsewhere,
+                     env={"CORRIDOR_PASSPHRASE": "not the passphrase at all"})
+    assert wrong.returncode == ExitCode.PROTECTION
+    assert "passphrase is wrong" in wrong.stderr
 
 
 def test_bad_folder_is_rejected_with_every_problem_and_nothing_stored(
-        home: Path, scenario_folder: Path) -> None:
+        home: Path, staff: str, scenario_folder: Path) -> None:
     """Exit 3, each problem on its own line, and the database stays empty."""
-    corridor("init", home=home)
     persons = scenario_folder / "persons.csv"
     persons.write_text(persons.read_text().replace(",1985,", ",abc,")
                        .replace("P2,H1", "P2,H7"))
@@ -98,9 +148,9 @@ def test_import_needs_an_initialised_database(home: Path, scenario_folder: Path)
     assert "corridor init" in result.stderr
 
 
-def test_importing_twice_is_a_conflict_unless_replaced(home: Path, scenario_folder: Path) -> None:
+def test_importing_twice_is_a_conflict_unless_replaced(home: Path, staff: str,
+                                                       scenario_folder: Path) -> None:
     """Exit 4 the second time; --replace stores it again."""
-    corridor("init", home=home)
     assert corridor("import", str(scenario_folder), home=home).returncode == 0
     again = corridor("import", str(scenario_folder), home=home)
     assert again.returncode == ExitCode.NOT_FOUND_OR_CONFLICT
@@ -108,18 +158,19 @@ def test_importing_twice_is_a_conflict_unless_replaced(home: Path, scenario_fold
     assert corridor("import", str(scenario_folder), "--replace", home=home).returncode == 0
 
 
-def test_export_refuses_to_overwrite_a_scenario(home: Path, scenario_folder: Path) -> None:
+def test_export_refuses_to_overwrite_a_scenario(home: Path, staff: str,
+                                                scenario_folder: Path) -> None:
     """Exit 4 unless --force."""
-    corridor("init", home=home)
     corridor("import", str(scenario_folder), home=home)
-    result = corridor("export", str(scenario_folder), home=home)
+    (home / "taken.corridor").write_bytes(b"")
+    result = corridor("export", "taken.corridor", home=home)
     assert result.returncode == ExitCode.NOT_FOUND_OR_CONFLICT
     assert "--force" in result.stderr
 
 
-def test_unknown_operation_is_not_found(home: Path, scenario_folder: Path) -> None:
+def test_unknown_operation_is_not_found(home: Path, staff: str,
+                                        scenario_folder: Path) -> None:
     """Exit 4 and the ids there are."""
-    corridor("init", home=home)
     corridor("import", str(scenario_folder), home=home)
     result = corridor("summary", "--operation", "nowhere", home=home)
     assert result.returncode == ExitCode.NOT_FOUND_OR_CONFLICT
@@ -164,9 +215,9 @@ def test_usage_errors_exit_2(home: Path) -> None:
     assert corridor("--version", home=home).stdout.startswith("corridor ")
 
 
-def test_plan_is_checked_stored_and_rechecked(home: Path, scenario_folder: Path) -> None:
+def test_plan_is_checked_stored_and_rechecked(home: Path, staff: str,
+                                              scenario_folder: Path) -> None:
     """`corridor plan` prints days, trips and what binds; `check-plan` accepts it, file or not."""
-    corridor("init", home=home)
     corridor("import", str(scenario_folder), home=home)
     planned = corridor("plan", "--explain", "--output", "plan.json", home=home)
     assert planned.returncode == 0, planned.stderr
@@ -181,9 +232,9 @@ def test_plan_is_checked_stored_and_rechecked(home: Path, scenario_folder: Path)
     assert from_file.returncode == 0 and "keeps every rule" in from_file.stdout
 
 
-def test_check_plan_rejects_a_tampered_plan(home: Path, scenario_folder: Path) -> None:
+def test_check_plan_rejects_a_tampered_plan(home: Path, staff: str,
+                                            scenario_folder: Path) -> None:
     """A plan.json edited to break a rule is rejected with the rule's code and exit 6."""
-    corridor("init", home=home)
     corridor("import", str(scenario_folder), home=home)
     corridor("plan", "--output", "plan.json", home=home)
     path = home / "plan.json"
@@ -195,9 +246,9 @@ def test_check_plan_rejects_a_tampered_plan(home: Path, scenario_folder: Path) -
     assert "departure_window" in result.stdout
 
 
-def test_plan_errors_are_plain(home: Path, scenario_folder: Path) -> None:
+def test_plan_errors_are_plain(home: Path, staff: str,
+                               scenario_folder: Path) -> None:
     """A bad pin is exit 3; planning before importing is exit 4; a broken plan.json is exit 3."""
-    corridor("init", home=home)
     assert corridor("plan", home=home).returncode == ExitCode.NOT_FOUND_OR_CONFLICT
     corridor("import", str(scenario_folder), home=home)
     bad_pin = corridor("plan", "--pin", "H1-tomorrow", home=home)

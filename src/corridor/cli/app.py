@@ -12,7 +12,6 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from corridor import __version__
@@ -349,13 +348,18 @@ def demo(
 
 
 def _register_protection_commands() -> None:
-    from corridor.cli import accounts
+    from corridor.cli import accounts, protection
 
     app.command()(accounts.login)
     app.command()(accounts.logout)
     app.command()(accounts.whoami)
     app.add_typer(accounts.user_app, name="user")
     app.add_typer(accounts.token_app, name="token")
+    app.add_typer(protection.registry_app, name="registry")
+    app.add_typer(protection.keys_app, name="keys")
+    app.add_typer(protection.audit_app, name="audit")
+    app.command()(protection.backup)
+    app.command("restore")(protection.restore_command)
 
 
 _register_protection_commands()
@@ -365,7 +369,7 @@ def _report(error: CorridorError) -> ExitCode:
     code = next((exit_code for kind, exit_code in EXIT_CODES.items()
                  if isinstance(error, kind)), ExitCode.UNEXPECTED)
     if isinstance(error, ScenarioRejected):
-        err.print(f"[bold red]error[/bold red] [{error.code}]: the scenario was rejected; "
+        err.print(f"[bold red]error[/bold red] \\[{error.code}]: the scenario was rejected; "
                   "nothing was stored. Fix these problems and try again:")
         for problem in error.problems[:SHOWN_PROBLEMS]:
             err.print(f"  {problem}", markup=False)
@@ -373,7 +377,7 @@ def _report(error: CorridorError) -> ExitCode:
         if hidden > 0:
             err.print(f"  ... and {hidden:,} more problems.")
     else:
-        err.print(f"[bold red]error[/bold red] [{error.code}]: ", end="")
+        err.print(f"[bold red]error[/bold red] \\[{error.code}]: ", end="")
         err.print(error.message, markup=False)
     return code
 
@@ -381,18 +385,15 @@ def _report(error: CorridorError) -> ExitCode:
 def run(arguments: list[str] | None = None) -> int:
     """Run the command line on ``arguments`` and return the exit status (errors become lines)."""
     try:
-        status = app(args=arguments, prog_name="corridor", standalone_mode=False)
+        app(args=arguments, prog_name="corridor")
+    except SystemExit as done:  # Typer ends every run so, usage errors (2) included
+        return done.code if isinstance(done.code, int) else ExitCode.UNEXPECTED
     except CorridorError as error:
         return _report(error)
-    except click.exceptions.Exit as done:
-        return int(done.exit_code)
-    except click.ClickException as usage:
-        usage.show()
-        return ExitCode.USAGE
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except KeyboardInterrupt:
         err.print("[bold red]interrupted[/bold red]: nothing half-written was kept.")
         return 130
-    return status if isinstance(status, int) else ExitCode.OK
+    return ExitCode.OK
 
 
 def main() -> None:
