@@ -36,18 +36,20 @@ INDEX_SIZE = 16
 _VERSION_BYTE = bytes([SEALED_VERSION])
 _HEADER_SIZE = 1 + 4 + NONCE_SIZE
 _PAD_TO = 16
-# The smallest plaintext is a kind byte and the end mark, padded to one block.
+# The smallest plaintext is its layout byte padded to one block.
 _SMALLEST_BLOB = _HEADER_SIZE + _PAD_TO + TAG_SIZE
 
-# The plaintext starts with its kind. JOINED: the fields joined by NUL, a lone SOH for None (the
-# fast path, for fields without NUL or SOH in them). JSON: a JSON list (anything else).
-_JOINED = 0
-_JSON = 1
+# The plaintext's first byte is its layout: the kind in the high four bits, the number of zero
+# bytes of padding at the end in the low four. JOINED: the fields joined by NUL, a lone SOH for
+# None (the fast path, for fields without NUL or SOH in them). JSON: a JSON list (anything else).
+_JOINED = 0x00
+_JSON = 0x10
+_KIND_BITS = 0xF0
+_PAD_BITS = 0x0F
 _SEPARATOR = "\x00"
 _NONE_MARK = "\x01"
-_END_MARK = 0x80
-_END = bytes([_END_MARK])
-_JOINED_KIND = bytes([_JOINED])
+# _LEADS[kind | padding] + content + _PADDING[:padding] is a plaintext; indexing beats bytes([]).
+_LEADS = [bytes([value]) for value in range(256)]
 _PADDING = bytes(_PAD_TO)
 
 _INDEX_PERSON = b"corridor-index1"  # BLAKE2b personalisation: these hashes are for nothing else
@@ -132,8 +134,9 @@ class Sealer:
                 else fields)  # type: ignore[arg-type]  # without None, fields are all str
             if (joined.count(_SEPARATOR) == len(fields) - 1 and joined.count(_NONE_MARK) == nones
                     and fields):
-                body = _JOINED_KIND + joined.encode()
-                plain = body + _END + _PADDING[:_PAD_TO - 1 - len(body) % _PAD_TO]
+                content = joined.encode()
+                padding = (-1 - len(content)) & _PAD_BITS  # to a multiple of 16 with the lead
+                plain = _LEADS[_JOINED | padding] + content + _PADDING[:padding]
             else:
                 plain = _plaintext(fields)
             blobs.append(prefix + nonce + encrypt(nonce, plain, prefix + record_id.encode()))
@@ -168,15 +171,16 @@ class Sealer:
                     f"the sealed data of record {record_id} does not open with key "
                     f"{head[1:].hex()}: the key file is the wrong one, or the record was altered "
                     "or moved from another record") from None
-            body = plain.rstrip(b"\x00")
-            if body and body[0] == _JOINED and body[-1] == _END_MARK:
+            lead = plain[0]
+            if lead <= _PAD_BITS:  # JOINED, the common layout
                 parts: list[str | None]
-                parts = body[1:-1].decode().split(_SEPARATOR)  # type: ignore[assignment]
+                parts = plain[1:len(plain) - lead].decode().split(  # type: ignore[assignment]
+                    _SEPARATOR)
                 while _NONE_MARK in parts:
                     parts[parts.index(_NONE_MARK)] = None
                 opened.append(tuple(parts))
             else:
-                opened.append(_fields(body))
+                opened.append(_fields(plain))
         return opened
 
     def key_id_of(self, blob: bytes) -> str:
@@ -207,22 +211,23 @@ def _plaintext(fields: Sequence[str | None]) -> bytes:
     joined = _SEPARATOR.join(parts)  # type: ignore[arg-type]  # no None is left in parts
     if (joined.count(_SEPARATOR) == len(fields) - 1 and joined.count(_NONE_MARK) == nones
             and fields):
-        body = bytes([_JOINED]) + joined.encode()
+        kind, content = _JOINED, joined.encode()
     else:
-        body = bytes([_JSON]) + json.dumps(list(fields), ensure_ascii=False,
-                                           separators=(",", ":")).encode()
-    padding = _PAD_TO - len(body) % _PAD_TO
-    return body + _END + _PADDING[:padding - 1]
+        kind, content = _JSON, json.dumps(list(fields), ensure_ascii=False,
+                                          separators=(",", ":")).encode()
+    padding = (-1 - len(content)) & _PAD_BITS
+    return _LEADS[kind | padding] + content + _PADDING[:padding]
 
 
-def _fields(body: bytes) -> tuple[str | None, ...]:
-    """The fields of a plaintext stripped of its padding, in any layout."""
-    if body and body[-1] == _END_MARK:
-        if body[0] == _JOINED:
-            parts = body[1:-1].decode().split(_SEPARATOR)
-            return tuple(None if part == _NONE_MARK else part for part in parts)
-        if body[0] == _JSON:
-            return tuple(json.loads(body[1:-1].decode()))
+def _fields(plain: bytes) -> tuple[str | None, ...]:
+    """The fields of a plaintext, in any layout."""
+    kind, padding = plain[0] & _KIND_BITS, plain[0] & _PAD_BITS
+    content = plain[1:len(plain) - padding]
+    if kind == _JOINED:
+        return tuple(None if part == _NONE_MARK else part
+                     for part in content.decode().split(_SEPARATOR))
+    if kind == _JSON:
+        return tuple(json.loads(content.decode()))
     raise KeyUnusable("sealed data opened but its content is not in a layout this corridor reads")
 
 
