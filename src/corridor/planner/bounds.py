@@ -54,19 +54,24 @@ def l2_bound(weights: Sequence[int], capacity: int) -> int:
 
 
 def bus_riders(problem: Problem) -> dict[str, list[int]]:
-    """The seated load each household puts on buses, by destination.
+    """The households that only a bus can carry, by destination, as the seats they fill.
 
-    A stretcher case rides an ambulance with one companion from the household (as long as
-    there is another member), so they are not bus riders; a household larger than a bus is
-    split into full buses and a remainder.
+    A household with nobody on a stretcher and more members than an ambulance seats rides one
+    bus (one larger than the largest bus fills whole buses and a rest). Smaller households may
+    ride in an ambulance's seats, and members of a household with stretcher cases beside them
+    in theirs, so neither counts here. Households whose destination the planner chose count
+    nowhere: a plan may send them elsewhere.
     """
     seats = max((v.seats for v in problem.buses.vehicles), default=1)
+    ambulance_seats = max((v.seats for v in problem.ambulances.vehicles), default=0)
     riders: dict[str, list[int]] = defaultdict(list)
     for group in problem.groups:
+        if group.chosen_by_planner:
+            continue
         for household in group.households:
-            stretchers = len(household.on_stretcher)
-            companions = min(stretchers, household.size - stretchers)
-            load = household.size - stretchers - companions
+            if household.on_stretcher or household.size <= ambulance_seats:
+                continue
+            load = household.size
             while load > seats:
                 riders[group.destination].append(seats)
                 load -= seats
@@ -98,23 +103,38 @@ def trip_bounds(problem: Problem) -> TripBounds:
     hold = max((v.luggage_capacity for v in problem.buses.vehicles), default=0)
     truck = max((v.luggage_capacity for v in problem.trucks.vehicles), default=0)
     stretchers = max((v.stretchers for v in problem.ambulances.vehicles), default=0)
+    ambulance_seats = max((v.seats for v in problem.ambulances.vehicles), default=0)
     riders = bus_riders(problem)
     luggage: dict[str, int] = defaultdict(int)
     stretcher_cases: dict[str, int] = defaultdict(int)
+    seated: dict[str, int] = defaultdict(int)
     chosen: dict[str, int] = defaultdict(int)
     for group in problem.groups:
+        if group.chosen_by_planner:
+            continue  # a plan may send them anywhere: they count for no destination
         luggage[group.destination] += group.luggage_pieces
         stretcher_cases[group.destination] += group.stretcher_cases
-        if not group.chosen_by_planner:
-            chosen[group.destination] += group.people
+        seated[group.destination] += group.people - group.stretcher_cases
+        chosen[group.destination] += group.people
     buses: dict[str, int] = {}
     ambulances: dict[str, int] = {}
     trucks: dict[str, int] = {}
     by_seats = by_l2 = by_hold = 0
     for lane in problem.lanes:
         destination = lane.destination
+        ambulance_trips = _ceil_div(stretcher_cases[destination], stretchers) if stretchers \
+            else 0
+        # Everyone in a convoy arrives together, on one day: a convoy carries at most a day's
+        # reception, so the households that chose this destination need that many convoys,
+        # each with its minimum of ambulances.
+        forced = _ceil_div(chosen[destination], lane.reception_per_day)
+        ambulance_trips = max(ambulance_trips, forced * rules.min_ambulances_per_convoy)
         loads = riders.get(destination, [])
-        seat_bound = _ceil_div(sum(loads), seats) if seats else 0
+        # Seated persons sit in buses or in those ambulances' seats; one more ambulance saves
+        # at most one bus (an ambulance seats no more than a bus), so the fewest ambulances
+        # give the fewest trips of both.
+        in_buses = max(0, seated[destination] - ambulance_seats * ambulance_trips)
+        seat_bound = _ceil_div(in_buses, seats) if seats and ambulance_seats <= seats else 0
         packing = l2_bound(loads, seats) if seats else 0
         bus_trips = max(seat_bound, packing)
         # Luggage rides in the holds of those buses, the rest on trucks (or on more buses).
@@ -125,14 +145,8 @@ def trip_bounds(problem: Problem) -> TripBounds:
             more_buses = max(bus_trips, _ceil_div(pieces, hold))
             options.append(more_buses)
         luggage_trips = min(options)
-        ambulance_trips = _ceil_div(stretcher_cases[destination], stretchers) if stretchers \
-            else 0
         convoys = _ceil_div(luggage_trips + ambulance_trips, rules.max_vehicles_per_convoy) \
             if luggage_trips + ambulance_trips else 0
-        # Everyone in a convoy arrives together, on one day: a convoy carries at most a day's
-        # reception, so the households that chose this destination need that many convoys.
-        if chosen[destination]:
-            convoys = max(convoys, _ceil_div(chosen[destination], lane.reception_per_day))
         ambulance_trips = max(ambulance_trips, convoys * rules.min_ambulances_per_convoy)
         buses[destination] = bus_trips
         trucks[destination] = max(0, luggage_trips - bus_trips)
@@ -142,10 +156,11 @@ def trip_bounds(problem: Problem) -> TripBounds:
         by_hold += luggage_trips
     bounds = (
         Bound(BoundKind.TRIPS, "bus seats", by_seats, "seats",
-              f"bus riders fill at least {by_seats:,} bus trips of {seats} seats"),
+              f"seated persons not in the ambulances' seats fill at least {by_seats:,} bus "
+              f"trips of {seats} seats"),
         Bound(BoundKind.TRIPS, "households on buses (Martello-Toth L2)", by_l2, "seats",
-              f"households cannot be packed into fewer than {by_l2:,} bus trips without "
-              "splitting them"),
+              f"households that only a bus can carry cannot be packed into fewer than "
+              f"{by_l2:,} bus trips without splitting them"),
         Bound(BoundKind.TRIPS, "hold room", by_hold, "luggage",
               f"luggage needs at least {by_hold:,} bus and truck trips"),
         Bound(BoundKind.TRIPS, "ambulance trips", sum(ambulances.values()), "ambulances",
