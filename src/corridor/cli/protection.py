@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,7 +69,16 @@ def _settings(database: str | None) -> Settings:
     return Settings.from_environment(os.environ, database)
 
 
-def _show(found: list[FoundHousehold], fields: frozenset[Field]) -> None:
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the records as JSON lines.")]
+
+
+def _show(found: list[FoundHousehold], fields: frozenset[Field], as_json: bool) -> None:
+    if as_json:
+        for item in found:
+            record = visible_household(item.household, fields)
+            record["members"] = [visible_person(p, fields) for p in item.members]
+            out.print(json.dumps(record, ensure_ascii=False), markup=False, soft_wrap=True)
+        return
     for item in found:
         household = visible_household(item.household, fields)
         out.print(" ".join(f"{key}={value}" for key, value in household.items()), markup=False)
@@ -84,6 +94,7 @@ def registry_search(
     reason: ReasonOption,
     database: DatabaseOption = None,
     operation: OperationOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Find households by a member's name (through blind indexes); audited."""
     settings = _settings(database)
@@ -95,7 +106,7 @@ def registry_search(
     if not found:
         out.print("No household has a member of that name.")
         return
-    _show(found, visible_fields(principal, chosen))
+    _show(found, visible_fields(principal, chosen), as_json)
 
 
 @registry_app.command("show")
@@ -104,6 +115,7 @@ def registry_show(
     reason: ReasonOption,
     database: DatabaseOption = None,
     operation: OperationOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show one household and its members, with the fields your role may see; audited."""
     settings = _settings(database)
@@ -112,7 +124,7 @@ def registry_show(
         principal = permitted(db, settings, Action.REGISTRY_READ, chosen)
         found = read_household(db, chosen, household, actor=principal.label, reason=reason,
                                sites=site_limit(principal, chosen))
-    _show([found], visible_fields(principal, chosen))
+    _show([found], visible_fields(principal, chosen), as_json)
 
 
 @keys_app.command("rotate")
