@@ -132,6 +132,14 @@ class PostgresCluster:
             connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         return self.admin_url(name)
 
+    def dump(self, url: str) -> bytes:
+        """What ``pg_dump`` writes of the database at ``url`` (plain SQL, data included)."""
+        database = url.rsplit("/", 1)[-1]
+        done = subprocess.run([str(PG_BIN / "pg_dump"), "-h", "127.0.0.1", "-p", str(self.port),
+                               "-U", "postgres", "--no-password", database],
+                              capture_output=True, check=True, timeout=120)
+        return done.stdout
+
     def stop(self) -> None:
         """Stop the server at once and remove its folder."""
         if (self.data / "postmaster.pid").exists():
