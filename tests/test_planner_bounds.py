@@ -1,0 +1,75 @@
+"""Trip bounds are proofs: never above the trips of a valid plan, the planner's or a witness's."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time
+
+from hypothesis import HealthCheck, given, settings
+
+from corridor.checker import check_plan
+from corridor.domain import (
+    BoundKind,
+    Convoy,
+    FleetEntry,
+    ManifestLine,
+    Plan,
+    Scenario,
+    VehicleKind,
+    VehicleTrip,
+)
+from corridor.planner import make_plan
+from corridor.synthetic import generate
+from tests import builders
+from tests.test_planner import witnessed
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=witnessed())
+def test_no_trip_bound_exceeds_a_witness_plan(case: tuple[Scenario, Plan]) -> None:
+    """Property: every trip bound is at most the trips of a valid hand-built plan."""
+    scenario, witness = case
+    assert check_plan(scenario, witness) == []
+    plan = make_plan(scenario, seed=1).plan
+    for bound in plan.bounds:
+        if bound.kind is BoundKind.TRIPS:
+            assert bound.value <= witness.trips, bound
+            assert bound.value <= plan.trips, bound
+
+
+def test_no_trip_bound_exceeds_the_planners_trips_on_generated_scenarios() -> None:
+    """The planner's own valid plans are witnesses too."""
+    for leaving, seed in ((2_000, 1), (2_000, 2017)):
+        scenario = generate(leaving, seed=seed)
+        plan = make_plan(scenario, seed=seed).plan
+        assert check_plan(scenario, plan) == []
+        best = plan.best_bound(BoundKind.TRIPS)
+        assert best is not None and best.value <= plan.trips
+
+
+def test_households_in_the_ambulances_seats_do_not_break_the_trip_bound() -> None:
+    """Two people alone, no luggage, and a convoy that must take two ambulances: both ride the
+    ambulances' seats, so a valid plan needs no bus. The bound must allow that plan."""
+    operation = builders.operation(
+        agreement=builders.agreement(phases=(), destinations=("idlib",)),
+        destinations=tuple(d for d in builders.destinations() if d.site_id == "idlib"),
+        fleet=(FleetEntry("BUS", VehicleKind.BUS, 1, seats=45, luggage_capacity=90),
+               FleetEntry("AMB", VehicleKind.AMBULANCE, 2, seats=2, stretchers=1)),
+        convoy_rules=replace(builders.operation().convoy_rules, min_ambulances_per_convoy=2))
+    households = (builders.household("H1", destination_preference="idlib"),
+                  builders.household("H2", destination_preference="idlib"))
+    persons = (builders.person("P1", "H1", luggage_pieces=0),
+               builders.person("P2", "H2", luggage_pieces=0))
+    scenario = Scenario(operation, households, persons)
+    day = date(2017, 3, 18)
+    witness = Plan(operation.operation_id, operation.agreement.version, 0, (
+        Convoy("2017-03-18/1", day, datetime.combine(day, time(8)), "idlib", (
+            VehicleTrip("AMB-001", VehicleKind.AMBULANCE, (ManifestLine("H1", ("P1",), ()),)),
+            VehicleTrip("AMB-002", VehicleKind.AMBULANCE, (ManifestLine("H2", ("P2",), ()),)),
+        )),), (), (), 1, False, "witness")
+    assert check_plan(scenario, witness) == [], "the witness itself must be valid"
+    plan = make_plan(scenario).plan
+    assert check_plan(scenario, plan) == []
+    for bound in plan.bounds:
+        if bound.kind is BoundKind.TRIPS:
+            assert bound.value <= witness.trips == 2, bound
