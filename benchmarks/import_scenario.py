@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import platform
 import resource
 import shutil
@@ -38,17 +39,20 @@ def _phase_generate(workdir: Path, leaving: int, seed: int) -> dict[str, float]:
 
 def _phase_import(workdir: Path) -> dict[str, float]:
     from corridor.interop.scenario_files import load_scenario
+    from corridor.security.keys import new_keyring
     from corridor.store import Database
+    from corridor.store.custody import Custody
 
     database = workdir / "corridor.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    with Database.open(f"sqlite:///{database}") as db:
+    custody = Custody(new_keyring(os.urandom), workdir / "audit-head")
+    with Database.open(f"sqlite:///{database}", custody) as db:
         db.upgrade()
         started = time.perf_counter()
         scenario = load_scenario(workdir / "scenario")
         read = time.perf_counter()
-        db.import_scenario(scenario)
+        db.import_scenario(scenario, actor="benchmark")
         stored = time.perf_counter()
     return {"read_s": read - started, "store_s": stored - read, "import_s": stored - started}
 

@@ -36,7 +36,10 @@ from corridor.domain import (
     Sex,
     Vulnerability,
 )
+from corridor.security.keys import new_keyring
+from corridor.security.sealing import Sealer
 from corridor.store import Database
+from corridor.store.custody import Custody
 from corridor.store.rows import (
     HOUSEHOLD_COLUMNS,
     PERSON_COLUMNS,
@@ -113,8 +116,8 @@ def _measured(label: str) -> Iterator[None]:
               flush=True)
 
 
-def _baseline(scenario: Scenario, path: Path) -> None:
-    """The same rows with the same pragmas through sqlite3 alone, into the migrated schema."""
+def _baseline(scenario: Scenario, path: Path, sealer: Sealer) -> None:
+    """The same sealed rows with the same pragmas through sqlite3 alone, into the schema."""
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
@@ -127,11 +130,11 @@ def _baseline(scenario: Scenario, path: Path) -> None:
         connection.executemany(
             f"INSERT INTO households ({', '.join(HOUSEHOLD_COLUMNS)}) "
             f"VALUES ({', '.join('?' * len(HOUSEHOLD_COLUMNS))})",
-            household_rows(operation_id, scenario.households, 0))
+            household_rows(operation_id, scenario.households, 0, sealer))
         connection.executemany(
             f"INSERT INTO persons ({', '.join(PERSON_COLUMNS)}) "
             f"VALUES ({', '.join('?' * len(PERSON_COLUMNS))})",
-            person_rows(operation_id, scenario.persons, 0, vulnerability_codes()))
+            person_rows(operation_id, scenario.persons, 0, sealer, vulnerability_codes()))
         connection.execute("COMMIT")
     finally:
         gc.enable()
@@ -158,14 +161,15 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="corridor-bench-") as folder:
         url = arguments.url or f"sqlite:///{Path(folder) / 'corridor.db'}"
-        with Database.open(url) as database:
+        custody = Custody(new_keyring(os.urandom), Path(folder) / "audit-head")
+        with Database.open(url, custody) as database:
             database.upgrade()
-            with _measured(f"write ({database.dialect})"):
-                database.import_scenario(scenario, replace=True)
+            with _measured(f"write, sealed ({database.dialect})"):
+                database.import_scenario(scenario, replace=True, actor="benchmark")
             del scenario
             gc.collect()
-            with _measured(f"load ({database.dialect})"):
-                loaded = database.load_scenario()
+            with _measured(f"load, opened ({database.dialect})"):
+                loaded = database.load_scenario(actor="benchmark", reason="benchmark")
         if arguments.url is None:  # closed: SQLite has folded its write-ahead log in by now
             size = sum(path.stat().st_size for path in Path(folder).iterdir())
             print(f"database file: {size / 2**20:,.0f} MiB")
@@ -174,7 +178,7 @@ def main() -> None:
             with Database.open(f"sqlite:///{baseline}") as database:
                 database.upgrade()
             with _measured("baseline write (sqlite3 executemany, same rows and schema)"):
-                _baseline(loaded, baseline)
+                _baseline(loaded, baseline, custody.sealer)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,13 @@ from typer.main import get_command
 from corridor.cli.app import ExitCode, app, run
 from corridor.cli.identity import ensure_keyring, open_database
 from corridor.cli.settings import Settings
+from corridor.domain import Scenario
 from corridor.interop.scenario_files import save_scenario
 from corridor.security.passwords import Passwords
 from corridor.security.permissions import Grant, Role
 from corridor.security.tokens import token_digest
 from corridor.store.accounts import Accounts
+from corridor.store.shares import approve_share, request_share, share_list
 from tests import builders
 
 PASSWORD = "a test password, not a real one"
@@ -65,6 +67,11 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "keys destroy": frozenset({R.ADMIN, R.PROTECTION_OFFICER}),
     "audit verify": frozenset({R.ADMIN, R.AUDITOR, R.PROTECTION_OFFICER}),
     "audit show": frozenset({R.AUDITOR, R.PROTECTION_OFFICER}),
+    "share request": frozenset({R.COORDINATOR}),
+    "share approve": frozenset({R.PROTECTION_OFFICER}),
+    "share list": frozenset({R.COORDINATOR, R.PROTECTION_OFFICER}),
+    "share export": frozenset({R.COORDINATOR}),
+    "share trace": frozenset({R.PROTECTION_OFFICER}),
     "backup": frozenset({R.ADMIN}),
     "restore": frozenset({R.ADMIN}),
 }
@@ -117,6 +124,7 @@ class Template:
 
     folder: Path
     tokens: dict[Role, str]
+    reference: str
 
 
 @pytest.fixture(scope="module")
@@ -134,14 +142,32 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
             accounts.add(f"u-{role.value}", PASSWORD, [Grant(role)], actor="test set-up")
             tokens[role] = accounts.sign_in(f"u-{role.value}", PASSWORD)
         accounts.add("bystander", PASSWORD, [Grant(R.MONITOR)], actor="test set-up")
-        db.import_scenario(builders.scenario(), actor="test set-up")
+        scenario = _sharing(builders.scenario())
+        db.import_scenario(scenario, actor="test set-up")
         from corridor.planner import make_plan
 
-        db.save_plan(make_plan(builders.scenario()).plan)
-    return Template(folder, tokens)
+        db.save_plan(make_plan(scenario).plan)
+        fields = scenario.operation.agreement.terms.shared_fields
+        operation = scenario.operation.operation_id
+        for _ in range(3):  # 1: requested; 2: approved; 3: exported
+            request_share(db, operation, fields, "screening committee", "clause 4",
+                          actor="u-coordinator")
+        approve_share(db, 2, approver="bystander", actor="bystander")
+        approve_share(db, 3, approver="bystander", actor="bystander")
+        _share, listed = share_list(db, 3, actor="u-coordinator")
+    reference = listed.decode().splitlines()[1].split(",")[0]
+    return Template(folder, tokens, reference)
 
 
-def _arguments(command: str, home: Path, role: Role, token: str) -> list[str]:
+def _sharing(scenario: Scenario) -> Scenario:
+    agreement = scenario.operation.agreement
+    terms = replace(agreement.terms, shared_fields=("name", "sex", "birth_year"))
+    return replace(scenario, operation=replace(
+        scenario.operation, agreement=replace(agreement, terms=terms)))
+
+
+def _arguments(command: str, home: Path, role: Role, token: str,
+               template_reference: str) -> list[str]:
     name = f"u-{role.value}"
     table: dict[str, Callable[[], list[str]]] = {
         "init": lambda: ["init"],
@@ -169,6 +195,12 @@ def _arguments(command: str, home: Path, role: Role, token: str) -> list[str]:
         "keys destroy": lambda: ["keys", "destroy", "--yes-destroy-the-key"],
         "audit verify": lambda: ["audit", "verify"],
         "audit show": lambda: ["audit", "show"],
+        "share request": lambda: ["share", "request", "--recipient", "screening committee",
+                                  "--reason", "clause 4"],
+        "share approve": lambda: ["share", "approve", "1"],
+        "share list": lambda: ["share", "list"],
+        "share export": lambda: ["share", "export", "2", str(home / "share.corridor")],
+        "share trace": lambda: ["share", "trace", template_reference],
         "backup": lambda: ["backup", str(home / "backup.corridor")],
         "restore": lambda: ["restore", str(home / "backup.corridor")],
     }
@@ -193,7 +225,7 @@ def test_each_role_may_run_exactly_its_commands(
     monkeypatch.setenv("COLUMNS", "200")
     if command == "restore":
         (home / "backup.corridor").write_bytes(b"not a backup")
-    status = run(_arguments(command, home, role, token))
+    status = run(_arguments(command, home, role, token, template.reference))
     output = capsys.readouterr()
     if role in ALLOWED[command]:
         assert status != ExitCode.ACCESS, output.err

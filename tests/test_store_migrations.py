@@ -12,7 +12,9 @@ from corridor.store.tables import metadata
 REGISTRY_TABLES = {"operations", "households", "persons"}
 PROTECTION_TABLES = {"vault", "users", "grants", "credentials", "sign_in_failures", "audit_log"}
 TABLES_AT = {"0001": REGISTRY_TABLES, "0002": REGISTRY_TABLES | {"plans"},
-             "0003": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES}
+             "0003": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES,
+             "0004": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES
+             | {"shares", "disclosure_ledgers"}}
 """The corridor tables at each revision, oldest first; a new migration adds its line here."""
 HEAD = list(TABLES_AT)[-1]
 

@@ -42,16 +42,20 @@ CLEAR_TEXT_ALLOWED = {
     "plans": {"plan_id", "operation_id", "created_at", "seed", "days", "trips", "people",
               "proven_optimal_days", "document"},
     "vault": {"name"},
+    "disclosure_ledgers": {"operation_id", "audience"},
     "users": {"name", "password_hash", "created_at", "disabled_at"},
     "grants": {"user_name", "role", "operation_id", "sites"},
     "credentials": {"digest", "user_name", "kind", "device", "created_at", "expires_at",
                     "revoked_at"},
     "sign_in_failures": {"failure_id", "user_name", "at"},
+    "shares": {"share_id", "operation_id", "recipient", "fields", "reason", "requested_by",
+               "requested_at", "approved_by", "approved_at", "exported_at", "watermark"},
     "audit_log": {"seq", "at", "actor", "action", "subject", "reason", "prev_hash", "hash"},
 }
 """Columns that may hold clear text: ids, codes, times, hashes; why each is safe is in
 docs/security.md. Every other column must be sealed or a blind index."""
-SEALED = {("households", "sealed"), ("persons", "sealed"), ("vault", "value")}
+SEALED = {("households", "sealed"), ("persons", "sealed"), ("vault", "value"),
+          ("disclosure_ledgers", "sealed")}
 BLIND = {("persons", "name_index"), ("persons", "family_index")}
 
 

@@ -348,7 +348,7 @@ def demo(
 
 
 def _register_protection_commands() -> None:
-    from corridor.cli import accounts, protection
+    from corridor.cli import accounts, protection, sharing
 
     app.command()(accounts.login)
     app.command()(accounts.logout)
@@ -360,6 +360,7 @@ def _register_protection_commands() -> None:
     app.add_typer(protection.audit_app, name="audit")
     app.command()(protection.backup)
     app.command("restore")(protection.restore_command)
+    app.add_typer(sharing.share_app, name="share")
 
 
 _register_protection_commands()

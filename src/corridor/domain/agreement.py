@@ -42,15 +42,32 @@ class Party:
         require(bool(self.role.strip()), f"party {self.name!r} needs a role", "role")
 
 
+SHAREABLE_FIELDS = frozenset({"name", "sex", "birth_year", "age", "category", "household_id",
+                               "destination"})
+"""The fields of a person an agreement may require to be shared with another party."""
+
+
 @dataclass(frozen=True, slots=True)
 class Terms:
-    """Who may leave, whether combatants may stay under a settlement, and the luggage allowance."""
+    """Who may leave, whether combatants may stay under a settlement, and the luggage allowance.
+
+    ``shared_fields`` are the fields of each person leaving that the agreement says must be given
+    to the other party for its screening (often none); only these can ever be shared, and only
+    after a protection officer approves (``corridor share``).
+    """
 
     may_leave: frozenset[Category]
     settlement_option: bool
     luggage_allowance_per_person: int
+    shared_fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.shared_fields) - SHAREABLE_FIELDS)
+        require(not unknown, f"the terms name fields to share that corridor does not know: "
+                f"{', '.join(unknown)}; use some of {', '.join(sorted(SHAREABLE_FIELDS))}",
+                "shared_fields")
+        require(len(set(self.shared_fields)) == len(self.shared_fields),
+                "the terms name a field to share twice", "shared_fields")
         require(bool(self.may_leave), "the terms must let at least one category leave",
                 "may_leave")
         require(self.luggage_allowance_per_person >= 0,

@@ -213,7 +213,9 @@ def _agreement(root: _Table) -> Agreement | None:
         may_leave = _enum_values(terms_table, "may_leave", Category)
         settlement = terms_table.flag("settlement_option")
         allowance = terms_table.whole("luggage_allowance_per_person")
-        terms = terms_table.build(Terms, may_leave, settlement, allowance)
+        shared = terms_table.texts("shared_fields", [])
+        terms = terms_table.build(Terms, may_leave, settlement, allowance,
+                                  tuple(shared) if shared is not None else ())
     window = None
     window_table = table.table("window")
     if window_table is not None:
@@ -400,7 +402,9 @@ def operation_to_dict(operation: Operation) -> dict[str, Any]:
             "terms": {"may_leave": sorted(category.value for category in agreement.terms.may_leave),
                       "settlement_option": agreement.terms.settlement_option,
                       "luggage_allowance_per_person":
-                          agreement.terms.luggage_allowance_per_person},
+                          agreement.terms.luggage_allowance_per_person,
+                      **({"shared_fields": list(agreement.terms.shared_fields)}
+                         if agreement.terms.shared_fields else {})},
             "parties": [{"name": party.name, "role": party.role} for party in agreement.parties],
             "phases": phases,
         },

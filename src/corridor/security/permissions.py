@@ -60,6 +60,7 @@ class Action(StrEnum):
     SHARE_REQUEST = "share.request"
     SHARE_APPROVE = "share.approve"
     SHARE_EXPORT = "share.export"
+    SHARE_LIST = "share.list"
     RETENTION_PURGE = "retention.purge"
 
 
@@ -87,7 +88,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
                         A.AUDIT_VERIFY, A.RETENTION_PURGE}),
     R.COORDINATOR: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_IMPORT,
                               A.REGISTRY_READ, A.PLAN_CREATE, A.PLAN_READ, A.TOKENS_OWN,
-                              A.SHARE_REQUEST, A.SHARE_EXPORT}),
+                              A.SHARE_REQUEST, A.SHARE_EXPORT, A.SHARE_LIST}),
     R.REGISTRAR: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_IMPORT,
                             A.REGISTRY_READ, A.TOKENS_OWN}),
     R.CHECKPOINT_OFFICER: frozenset({A.OPERATION_LIST, A.REGISTRY_READ, A.PLAN_READ,
@@ -98,7 +99,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
     R.PROTECTION_OFFICER: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_READ,
                                      A.REGISTRY_EXPORT, A.PLAN_READ, A.TOKENS_OWN,
                                      A.KEYS_DESTROY, A.AUDIT_READ, A.AUDIT_VERIFY,
-                                     A.SHARE_APPROVE}),
+                                     A.SHARE_APPROVE, A.SHARE_LIST}),
     R.MONITOR: frozenset({A.OPERATION_LIST, A.FIGURES_PROTECTED, A.TOKENS_OWN}),
     R.AUDITOR: frozenset({A.OPERATION_LIST, A.AUDIT_READ, A.AUDIT_VERIFY, A.TOKENS_OWN}),
 }

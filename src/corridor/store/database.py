@@ -52,7 +52,14 @@ from corridor.store.rows import (
     person_rows,
     vulnerability_codes,
 )
-from corridor.store.tables import households, operations, persons, plans
+from corridor.store.tables import (
+    disclosure_ledgers,
+    households,
+    operations,
+    persons,
+    plans,
+    shares,
+)
 
 Progress = Callable[[int, int], None]
 """Told ``(done, total)`` records every few thousand records; it must not block for long."""
@@ -274,10 +281,15 @@ class Database:
             self._require_schema(connection)
             custody.check_key(connection)
             replaced = _operation_exists(connection, operation_id)
+            kept: dict[Table, list[dict[str, Any]]] = {}
             if replaced:
                 if not replace:
                     raise AlreadyExists(f"operation {operation_id} is in the database already; "
                                         "pass --replace to replace it and its registry")
+                # What was shared or published stays on record across a new registry.
+                kept = {table: [dict(row._mapping) for row in connection.execute(
+                            select(table).where(table.c.operation_id == operation_id))]
+                        for table in (shares, disclosure_ledgers)}
                 _delete_operation(connection, operation_id)
             try:
                 connection.execute(insert(operations).values(
@@ -287,6 +299,9 @@ class Database:
             except IntegrityError as error:  # another import of the same operation won the race
                 raise AlreadyExists(f"operation {operation_id} was imported by someone else "
                                     "meanwhile; pass --replace to replace it") from error
+            for table, rows in kept.items():
+                if rows:
+                    connection.execute(insert(table), rows)
             progress(0, total)
             bulk.insert_rows(
                 connection, households, HOUSEHOLD_COLUMNS,
@@ -627,7 +642,7 @@ def _operation_exists(connection: Connection, operation_id: str) -> bool:
 def _delete_operation(connection: Connection, operation_id: str) -> None:
     # Children first, so that no cascade has to find them row by row. Plans go too: they name
     # households of the registry being replaced.
-    for table in (plans, persons, households, operations):
+    for table in (shares, disclosure_ledgers, plans, persons, households, operations):
         connection.execute(delete(table).where(table.c.operation_id == operation_id))
 
 

@@ -36,11 +36,13 @@ from corridor.store.rows import (
 from corridor.store.tables import (
     audit_log,
     credentials,
+    disclosure_ledgers,
     grants,
     households,
     operations,
     persons,
     plans,
+    shares,
     sign_in_failures,
     users,
     vault,
@@ -51,8 +53,9 @@ MAX_MATCHES = 200
 
 BACKUP_FORMAT = "corridor-backup"
 BACKUP_VERSION = 1
-BACKUP_TABLES: tuple[Table, ...] = (operations, households, persons, plans, vault, users, grants,
-                                    credentials, sign_in_failures, audit_log)
+BACKUP_TABLES: tuple[Table, ...] = (operations, households, persons, plans, shares,
+                                    disclosure_ledgers, vault, users, grants, credentials,
+                                    sign_in_failures, audit_log)
 """Every table, parents first: the order a restore writes them in."""
 
 

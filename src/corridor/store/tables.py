@@ -218,6 +218,44 @@ class AuditRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class ShareRow(Base):
+    """A list asked for by another party: requested, approved by someone else, then exported.
+
+    ``watermark`` is this share's random key for the reference printed on each row of the list,
+    so that a leaked copy can be traced to the one recipient it was given to.
+    """
+
+    __tablename__ = "shares"
+
+    share_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    operation_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("operations.operation_id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(Text)
+    fields: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    exported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    watermark: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class DisclosureLedgerRow(Base):
+    """What has been published of an operation's figures to one audience, sealed (it holds the
+    true values of the hidden cells)."""
+
+    __tablename__ = "disclosure_ledgers"
+
+    operation_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("operations.operation_id", ondelete="CASCADE"),
+        primary_key=True)
+    audience: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 metadata = Base.metadata
 """The metadata of every table; the migrations at head must match it exactly."""
 
@@ -231,3 +269,5 @@ grants: Table = metadata.tables["grants"]
 credentials: Table = metadata.tables["credentials"]
 sign_in_failures: Table = metadata.tables["sign_in_failures"]
 audit_log: Table = metadata.tables["audit_log"]
+shares: Table = metadata.tables["shares"]
+disclosure_ledgers: Table = metadata.tables["disclosure_ledgers"]
