@@ -127,6 +127,8 @@ def test_any_altered_byte_is_refused(position: int, flip: int) -> None:
     blob[position % len(blob)] ^= flip
     with pytest.raises(KeyUnusable):
         sealer.open(PERSON, bytes(blob))
+    with pytest.raises(KeyUnusable):
+        sealer.open_many([PERSON], [bytes(blob)])
 
 
 @given(cut=st.integers(min_value=0))
@@ -136,6 +138,8 @@ def test_a_shortened_blob_is_refused(cut: int) -> None:
     blob = sealer.seal(PERSON, PERSON_FIELDS)
     with pytest.raises(KeyUnusable):
         sealer.open(PERSON, blob[: cut % len(blob)])
+    with pytest.raises(KeyUnusable):
+        sealer.open_many([PERSON], [blob[: cut % len(blob)]])
 
 
 def test_a_blob_moved_to_another_record_is_refused(sealer: Sealer) -> None:
@@ -143,6 +147,8 @@ def test_a_blob_moved_to_another_record_is_refused(sealer: Sealer) -> None:
     blob = sealer.seal(PERSON, PERSON_FIELDS)
     with pytest.raises(KeyUnusable, match=r"altered or moved from another record"):
         sealer.open(OTHER_PERSON, blob)
+    with pytest.raises(KeyUnusable, match=r"altered or moved from another record"):
+        sealer.open_many([PERSON, OTHER_PERSON], [blob, blob])
 
 
 def test_records_of_the_old_key_open_after_rotation(keyring: Keyring) -> None:
