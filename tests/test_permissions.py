@@ -73,6 +73,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "share export": frozenset({R.COORDINATOR}),
     "share trace": frozenset({R.PROTECTION_OFFICER}),
     "backup": frozenset({R.ADMIN}),
+    "purge": frozenset({R.ADMIN}),
     "restore": frozenset({R.ADMIN}),
 }
 """Who may run each command (``corridor COMMAND``), by role."""
@@ -202,6 +203,7 @@ def _arguments(command: str, home: Path, role: Role, token: str,
         "share export": lambda: ["share", "export", "2", str(home / "share.corridor")],
         "share trace": lambda: ["share", "trace", template_reference],
         "backup": lambda: ["backup", str(home / "backup.corridor")],
+        "purge": lambda: ["purge", "--dry-run"],
         "restore": lambda: ["restore", str(home / "backup.corridor")],
     }
     return table[command]()

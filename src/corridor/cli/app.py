@@ -361,6 +361,7 @@ def _register_protection_commands() -> None:
     app.command()(protection.backup)
     app.command("restore")(protection.restore_command)
     app.add_typer(sharing.share_app, name="share")
+    app.command("purge")(protection.purge_command)
 
 
 _register_protection_commands()

@@ -265,3 +265,23 @@ def restore_command(
                             written=lambda done: progress(done, 0))
     out.print(f"[green]Restored[/green] {count:,} rows from {archive}; the accounts are now "
               "those of the backup: sign in again.")
+
+
+def purge_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be purged.")]
+        = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Delete what is past its retention period (operation.toml [retention]) and say what."""
+    from corridor.store.retention import purge
+
+    settings = _settings(database)
+    with open_database(settings) as db:
+        principal = permitted(db, settings, Action.RETENTION_PURGE)
+        purged = purge(db, actor=principal.label, dry_run=dry_run)
+    if not purged:
+        out.print("Nothing is past its retention period.")
+        return
+    verb = "Would purge" if dry_run else "Purged"
+    for item in purged:
+        out.print(f"{verb} {item}.")

@@ -10,6 +10,7 @@ from corridor.domain.agreement import Agreement
 from corridor.domain.errors import InvalidValue, require
 from corridor.domain.fleet import FleetEntry, Vehicle
 from corridor.domain.registry import Household, Intent, Person
+from corridor.domain.retention import Retention
 from corridor.domain.rules import ConvoyRules, PriorityWeights
 from corridor.domain.sites import AssemblyPoint, Checkpoint, Destination
 
@@ -28,6 +29,7 @@ class Operation:
     fleet: tuple[FleetEntry, ...]
     convoy_rules: ConvoyRules
     priorities: PriorityWeights = field(default_factory=PriorityWeights)
+    retention: Retention = field(default_factory=Retention)
 
     def __post_init__(self) -> None:
         require(bool(self.operation_id) and self.operation_id.replace("-", "").replace("_", "")

@@ -33,6 +33,7 @@ from corridor.domain import (
     Terms,
     VehicleKind,
 )
+from corridor.domain.retention import Retention
 
 T = TypeVar("T")
 
@@ -323,6 +324,17 @@ def _priorities(root: _Table) -> PriorityWeights | None:
     return table.build(PriorityWeights, medical, vulnerable, other)
 
 
+def _retention(root: _Table) -> Retention | None:
+    table = root.table("retention", required=False)
+    if table is None:
+        return Retention()
+    defaults = Retention()
+    registry = table.whole("registry_days", defaults.registry_days)
+    plans = table.whole("plans_days", defaults.plans_days)
+    shares = table.whole("shares_days", defaults.shares_days)
+    return table.build(Retention, registry, plans, shares)
+
+
 def operation_from_toml(text: str, source: str = OPERATION_FILE) -> Operation:
     """Read an operation from TOML text; raise ScenarioRejected listing every problem."""
     problems: list[Problem] = []
@@ -346,10 +358,10 @@ def operation_from_toml(text: str, source: str = OPERATION_FILE) -> Operation:
     fleet = _fleet(root)
     convoy_rules = _convoy_rules(root)
     priorities = _priorities(root)
+    retention = _retention(root)
     operation = root.build(Operation, operation_id, name, timezone, agreement,
-                                             tuple(assembly_points), checkpoint,
-                                             tuple(destinations), tuple(fleet), convoy_rules,
-                                             priorities)
+                           tuple(assembly_points), checkpoint, tuple(destinations), tuple(fleet),
+                           convoy_rules, priorities, retention)
     if problems or operation is None:
         raise ScenarioRejected(problems or [Problem(source, None, None, "could not be read")])
     return operation
@@ -434,6 +446,9 @@ def operation_to_dict(operation: Operation) -> dict[str, Any]:
         "priorities": {"medical_emergency": operation.priorities.medical_emergency,
                        "vulnerable": operation.priorities.vulnerable,
                        "other": operation.priorities.other},
+        "retention": {"registry_days": operation.retention.registry_days,
+                      "plans_days": operation.retention.plans_days,
+                      "shares_days": operation.retention.shares_days},
     }
     if not phases:
         del document["agreement"]["phases"]
