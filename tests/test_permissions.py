@@ -50,7 +50,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "export": frozenset({R.PROTECTION_OFFICER}),
     "operations": EVERYONE,
     "summary": frozenset({R.COORDINATOR, R.REGISTRAR, R.MEDICAL_OFFICER,
-                          R.PROTECTION_OFFICER}),
+                          R.PROTECTION_OFFICER, R.MONITOR}),  # monitors: disclosure-controlled
     "plan": frozenset({R.COORDINATOR}),
     "check-plan": frozenset({R.COORDINATOR, R.CHECKPOINT_OFFICER, R.CONVOY_LEAD,
                              R.MEDICAL_OFFICER, R.PROTECTION_OFFICER}),
@@ -234,6 +234,21 @@ def test_each_role_may_run_exactly_its_commands(
     else:
         assert status == ExitCode.ACCESS, (status, output.out, output.err)
         assert "may not" in output.err
+
+
+def test_a_monitors_summary_withholds_every_small_count(
+        template: Template, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The tiny registry's figures are all below 5: a monitor sees none of them (zeros show)."""
+    home = tmp_path / "home"
+    shutil.copytree(template.folder, home)
+    monkeypatch.setenv("CORRIDOR_HOME", str(home))
+    monkeypatch.setenv("CORRIDOR_TOKEN", template.tokens[R.MONITOR])
+    assert run(["summary"]) == 0
+    shown = capsys.readouterr().out
+    assert "withheld" in shown and "female" in shown
+    rows = [line.split("│") for line in shown.splitlines() if line.count("│") == 3]
+    assert rows and all(row[2].strip() in {"withheld", "0"} for row in rows)
 
 
 @pytest.mark.parametrize("role", sorted(READERS), ids=lambda role: role.value)

@@ -16,7 +16,7 @@ import typer
 
 from corridor import __version__
 from corridor.cli.console import err, out
-from corridor.cli.identity import ensure_keyring, open_database, permitted
+from corridor.cli.identity import ensure_keyring, open_database, permitted, signed_in
 from corridor.cli.planning import (
     PlanRejected,
     checked,
@@ -48,7 +48,7 @@ from corridor.domain.errors import (
 )
 from corridor.interop.scenario_files import RegistryFormat, save_scenario
 from corridor.reports.summary import summarise
-from corridor.security.permissions import Action
+from corridor.security.permissions import Action, allowed
 from corridor.synthetic import generate as generate_scenario
 
 
@@ -262,10 +262,17 @@ def operations(database: DatabaseOption = None) -> None:
 def summary(database: DatabaseOption = None, operation: OperationOption = None,
             reason: ReasonOption = None) -> None:
     """Show who leaves (by destination, category, sex, age band), the vulnerable and the fleet."""
+    from corridor.cli.figures import protected_figures
+
     settings = _settings(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.FIGURES_EXACT, chosen)
+        principal = signed_in(db, settings)
+        if not allowed(principal, Action.FIGURES_EXACT, chosen):
+            # Monitors: the same figures through disclosure control, or Forbidden.
+            permitted(db, settings, Action.FIGURES_PROTECTED, chosen)
+            out.print(protected_figures(db, settings, principal, chosen, reason))
+            return
         with progress_bar(err, "Loading") as progress:
             scenario = db.load_scenario(chosen, actor=principal.label,
                                         reason=reason or "summary figures", progress=progress)

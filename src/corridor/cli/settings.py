@@ -38,6 +38,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CORRIDOR_PASSWORD", "(unset)",
             "The password for `corridor login` and `corridor init --admin` when there is no "
             "terminal to ask on (scripts, tests); prefer the prompt."),
+    Setting("CORRIDOR_DISCLOSURE_THRESHOLD", "5",
+            "The smallest count of people shown to monitors and the public; at least 5, and "
+            "once figures have been published with a threshold it can only be raised."),
     Setting("CORRIDOR_PASSPHRASE", "(unset)",
             "The passphrase of an encrypted archive (export, backup, share) when there is no "
             "terminal to ask on; prefer the prompt."),
@@ -56,6 +59,7 @@ class Settings:
     token: str | None
     password: str | None
     passphrase: str | None
+    disclosure_threshold: str
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str],
@@ -69,7 +73,8 @@ class Settings:
         return cls(home, url, key_file, environment.get("CORRIDOR_KEY") or None, head,
                    environment.get("CORRIDOR_TOKEN") or None,
                    environment.get("CORRIDOR_PASSWORD") or None,
-                   environment.get("CORRIDOR_PASSPHRASE") or None)
+                   environment.get("CORRIDOR_PASSPHRASE") or None,
+                   environment.get("CORRIDOR_DISCLOSURE_THRESHOLD") or "5")
 
     @property
     def session_file(self) -> Path:

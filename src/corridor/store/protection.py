@@ -314,3 +314,43 @@ def restore(db: Database, data: bytes, source: str, *, actor: str,
                                f"restored from {source}")
     custody.publish_head(record, force=True)
     return count
+
+
+# -- disclosure ledgers --------------------------------------------------------------------------
+
+
+def _ledger_record(operation_id: str, audience: str) -> str:
+    return f"{operation_id}/ledger/{audience}"
+
+
+def load_ledger(db: Database, operation_id: str, audience: str) -> object | None:
+    """The JSON data of what was published of ``operation_id`` to ``audience``, or None."""
+    custody = db.custody
+    with db._errors(), db._reading() as connection:
+        db._require_schema(connection)
+        blob = connection.execute(select(disclosure_ledgers.c.sealed).where(
+            disclosure_ledgers.c.operation_id == operation_id,
+            disclosure_ledgers.c.audience == audience)).scalar_one_or_none()
+    if blob is None:
+        return None
+    (text_,) = custody.sealer.open(_ledger_record(operation_id, audience), blob)
+    data: object = json.loads(text_ or "null")
+    return data
+
+
+def save_ledger(db: Database, operation_id: str, audience: str, data: object, *,
+                actor: str, subject: str) -> None:
+    """Keep the ledger (sealed: it holds the true values of hidden cells); audit the release."""
+    custody = db.custody
+    blob = custody.sealer.seal(_ledger_record(operation_id, audience),
+                               (json.dumps(data, sort_keys=True),))
+    with db._errors(), db._writing() as connection:
+        db._require_schema(connection)
+        connection.execute(delete(disclosure_ledgers).where(
+            disclosure_ledgers.c.operation_id == operation_id,
+            disclosure_ledgers.c.audience == audience))
+        connection.execute(insert(disclosure_ledgers).values(
+            operation_id=operation_id, audience=audience, sealed=blob))
+        record = custody.audit(connection, actor, "figures.publish",
+                               f"operation {operation_id} to {audience}", subject)
+    custody.publish_head(record)

@@ -1,0 +1,55 @@
+"""Figures for monitors: the summary through disclosure control, the ledger kept in the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.console import Group
+from rich.table import Table
+
+from corridor.cli.settings import Settings
+from corridor.domain import InvalidValue
+from corridor.reports.disclosure import DisclosurePolicy, Ledger
+from corridor.reports.protected_summary import protected_summary
+from corridor.reports.summary import summarise
+from corridor.security.permissions import Principal
+from corridor.store import Database
+from corridor.store.protection import load_ledger, save_ledger
+
+AUDIENCE = "monitors"
+WITHHELD = "withheld"
+
+
+def _policy(settings: Settings) -> DisclosurePolicy:
+    try:
+        threshold = int(settings.disclosure_threshold)
+    except ValueError:
+        raise InvalidValue(f"CORRIDOR_DISCLOSURE_THRESHOLD is {settings.disclosure_threshold!r}, "
+                           "not a whole number", "CORRIDOR_DISCLOSURE_THRESHOLD") from None
+    return DisclosurePolicy(threshold)
+
+
+def protected_figures(db: Database, settings: Settings, principal: Principal,
+                      operation_id: str, reason: str | None) -> Group:
+    """Today's summary of ``operation_id`` as a monitor may see it; the release is kept."""
+    policy = _policy(settings)
+    stored = load_ledger(db, operation_id, AUDIENCE)
+    ledger = Ledger() if stored is None else Ledger.from_json(stored)
+    scenario = db.load_scenario(operation_id, actor=principal.label,
+                                reason=reason or "protected figures for monitors")
+    day = datetime.now(UTC).date()
+    result = protected_summary(summarise(scenario), day, policy, ledger)
+    save_ledger(db, operation_id, AUDIENCE, result.ledger.to_json(), actor=principal.label,
+                subject=f"summary of {day:%Y-%m-%d}")
+    leaving = WITHHELD if result.people_leaving is None else f"{result.people_leaving:,}"
+    parts: list[Table | str] = [
+        f"{scenario.operation.name}: {leaving} people leaving. Counts below "
+        f"{result.threshold}, and those that would reveal them, are {WITHHELD}."]
+    for title, lines in result.tables:
+        table = Table(title=title, title_justify="left")
+        table.add_column("")
+        table.add_column("people", justify="right")
+        for line in lines:
+            table.add_row(line.label, WITHHELD if line.value is None else f"{line.value:,}")
+        parts.append(table)
+    return Group(*parts)
