@@ -272,3 +272,18 @@ def test_a_backup_restores_into_a_new_database_with_the_same_key(
         assert inspect(wrong_key.engine).has_table("persons")
         with wrong_key.engine.connect() as connection:
             assert connection.execute(text("select count(*) from persons")).scalar() == 0
+
+
+def test_a_large_import_builds_its_blind_indexes_after_its_rows(
+        database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the threshold the blind indexes are dropped and made again, in the same transaction."""
+    from corridor.store import bulk
+
+    monkeypatch.setattr(bulk, "DEFERRED_INDEX_ROWS", 2)
+    scenario = builders.scenario()
+    database.import_scenario(scenario, actor="tester")
+    names = {index["name"] for index in inspect(database.engine).get_indexes("persons")}
+    assert {"ix_persons_operation_id_name_index", "ix_persons_operation_id_family_index"} <= names
+    found = find_households(database, scenario.operation.operation_id, "Haddad", actor="t",
+                            reason="r")
+    assert [f.household.household_id for f in found] == ["H1", "H3"]

@@ -209,6 +209,29 @@ class Sealer:
         digest.update(normalise_name(text).encode())
         return digest.digest()
 
+    def name_indexes(self, names: Sequence[str]) -> list[tuple[bytes, bytes]]:
+        """The blind index of each whole name and of its family name (its last word).
+
+        As :meth:`blind_index` of the name and of its last normalised word, but each name is
+        normalised once and a family name shared by many is hashed once: this runs for every
+        person of an import.
+        """
+        base = self._index
+        families: dict[str, bytes] = {}
+        indexes = []
+        for name in names:
+            normal = normalise_name(name)
+            whole = base.copy()
+            whole.update(normal.encode())
+            family_name = normal.rpartition(" ")[2]
+            family = families.get(family_name)
+            if family is None:
+                digest = base.copy()
+                digest.update(family_name.encode())
+                family = families[family_name] = digest.digest()
+            indexes.append((whole.digest(), family))
+        return indexes
+
     def token_indexes(self, text: str) -> list[bytes]:
         """The blind index of each of :func:`name_tokens`, to find a name by any part of it."""
         indexes = []

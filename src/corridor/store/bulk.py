@@ -9,7 +9,8 @@ back everything the import wrote.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table
@@ -30,6 +31,33 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str],
         _copy(connection, table, columns, batches, written)
     else:
         _executemany(connection, table, columns, batches, written)
+
+
+DEFERRED_INDEX_ROWS = 50_000
+"""From how many rows on an import into SQLite builds its random-key indexes afterwards."""
+
+
+@contextmanager
+def indexes_deferred(connection: Connection, table: Table, names: Sequence[str],
+                     rows: int) -> Iterator[None]:
+    """Inside the caller's transaction: drop ``names`` of ``table``, and make them again after.
+
+    A blind index's keys are random, so inserting millions of rows into it one by one touches a
+    different page each time (several times slower than the rows themselves); building it once
+    the rows are in sorts them instead. Only for SQLite and large imports: SQLite's DDL is part
+    of the transaction and its readers keep their snapshot, while on PostgreSQL dropping an index
+    would lock the table against readers for the whole import.
+    """
+    if connection.dialect.name != "sqlite" or rows < DEFERRED_INDEX_ROWS:
+        yield
+        return
+    definitions = [index for index in table.indexes if index.name in names]
+    for index in definitions:
+        connection.exec_driver_sql(f"DROP INDEX {index.name}")
+    yield
+    for index in definitions:
+        columns = ", ".join(column.name for column in index.columns)
+        connection.exec_driver_sql(f"CREATE INDEX {index.name} ON {table.name} ({columns})")
 
 
 def _column_list(connection: Connection, table: Table, columns: Sequence[str]) -> str:

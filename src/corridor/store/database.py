@@ -78,6 +78,9 @@ POSTGRESQL_CONNECT_TIMEOUT_S = 10
 SEED_RANGE = range(-(2**63), 2**63)
 """The seeds a plan can be stored with (the column is a signed 64-bit integer)."""
 
+BLIND_INDEXES = ("ix_persons_operation_id_name_index", "ix_persons_operation_id_family_index")
+"""The indexes of random keys that a large import builds after its rows, not row by row."""
+
 WRITE_OPTION = "corridor_writes"
 """The execution option that marks a connection whose transaction will write."""
 
@@ -308,10 +311,12 @@ class Database:
                 (household_rows(operation_id, chunk, start, sealer)
                  for start, chunk in chunks(scenario.households, BATCH_SIZE)), written)
             codes = vulnerability_codes()
-            bulk.insert_rows(
-                connection, persons, PERSON_COLUMNS,
-                (person_rows(operation_id, chunk, start, sealer, codes)
-                 for start, chunk in chunks(scenario.persons, BATCH_SIZE)), written)
+            with bulk.indexes_deferred(connection, persons, BLIND_INDEXES,
+                                       len(scenario.persons)):
+                bulk.insert_rows(
+                    connection, persons, PERSON_COLUMNS,
+                    (person_rows(operation_id, chunk, start, sealer, codes)
+                     for start, chunk in chunks(scenario.persons, BATCH_SIZE)), written)
             record = custody.audit(
                 connection, actor, "registry.replace" if replaced else "registry.import",
                 f"operation {operation_id}: {len(scenario.households)} households, "

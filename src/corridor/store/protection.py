@@ -29,7 +29,6 @@ from corridor.store.rows import (
     PERSON_READ,
     HouseholdDecoder,
     PersonDecoder,
-    family_name,
     household_record_id,
     person_record_id,
 )
@@ -172,13 +171,12 @@ def rotate_keys(db: Database, new: Custody, *, actor: str,
                                              persons.c.sealed)).all():
             record_id = person_record_id(row.operation_id, row.person_id)
             fields = sealer.open(record_id, row.sealed)
-            name = fields[0] or ""
+            [(whole, family)] = sealer.name_indexes([fields[0] or ""])
             connection.execute(
                 update(persons).where(persons.c.operation_id == row.operation_id,
                                       persons.c.person_id == row.person_id)
-                .values(sealed=sealer.seal(record_id, fields),
-                        name_index=sealer.blind_index(name),
-                        family_index=sealer.blind_index(family_name(name))))
+                .values(sealed=sealer.seal(record_id, fields), name_index=whole,
+                        family_index=family))
             done += 1
             if done % 10_000 == 0:
                 progress(done, total)

@@ -120,15 +120,10 @@ def person_rows(operation_id: str, persons: Sequence[Person], start: int, sealer
           None if p.age is None else str(p.age), values[p.category], values[p.intent],
           texts[p.vulnerabilities], "1" if p.needs_stretcher else "0", str(p.luggage_pieces))
          for p in persons])
-    index = sealer.blind_index
-    return [(operation_id, p.person_id, ordinal, p.household_id, blob, index(p.name),
-             index(family_name(p.name)))
-            for ordinal, p, blob in zip(count(start), persons, sealed, strict=False)]
-
-
-def family_name(name: str) -> str:
-    """The part of a name a family shares: its last word (the whole name if it has one)."""
-    return name.rsplit(None, 1)[-1] if name.strip() else name
+    indexes = sealer.name_indexes([p.name for p in persons])
+    return [(operation_id, p.person_id, ordinal, p.household_id, blob, whole, family)
+            for ordinal, p, blob, (whole, family)
+            in zip(count(start), persons, sealed, indexes, strict=False)]
 
 
 def vulnerability_codes() -> dict[frozenset[Vulnerability], str]:
