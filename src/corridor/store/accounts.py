@@ -168,7 +168,7 @@ class Accounts:
             wait = self._throttle.retry_after(failures, now)
             if wait:
                 raise RateLimited(f"too many failed sign-ins for {name}: try again in "
-                                  f"{wait // 60 + 1} minutes", wait)
+                                  f"{-(-wait // 60)} minutes", wait)
             row = connection.execute(select(users).where(users.c.name == name)).first()
             good = (row is not None and row.disabled_at is None
                     and self._passwords.verify(row.password_hash, password))
