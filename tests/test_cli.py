@@ -115,7 +115,9 @@ def test_import_then_summary_then_export_round_trips(
     exported = corridor("export", "out.corridor", home=home)
     assert exported.returncode == 0, exported.stderr
     archive = (home / "out.corridor").read_bytes()
-    assert archive.startswith(b"CORRIDOR-ARCHIVE") and b"Rami" not in archive
+    assert archive.startswith(b"CORRIDOR-ARCHIVE")
+    for person in builders.scenario().persons:
+        assert person.name.encode() not in archive
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     make_staff(elsewhere)
     again = corridor("import", str(home / "out.corridor"), home=elsewhere)
@@ -206,6 +208,21 @@ def test_generate_is_deterministic_and_refuses_bad_sizes(home: Path) -> None:
     small = corridor("generate", "c", "--leaving", "10", home=home)
     assert small.returncode == ExitCode.INVALID_INPUT
     assert "2,000" in small.stderr or "2000" in small.stderr
+
+
+def test_destroying_the_key_leaves_the_registry_unreadable_and_says_so(
+        home: Path, staff: str, scenario_folder: Path) -> None:
+    """After `keys destroy` the key file is gone and a read fails with exit 8, no garbage."""
+    assert corridor("import", str(scenario_folder), home=home).returncode == 0
+    refused = corridor("keys", "destroy", home=home)
+    assert refused.returncode == ExitCode.INVALID_INPUT and (home / "corridor.key").exists()
+    destroyed = corridor("keys", "destroy", "--yes-destroy-the-key", home=home)
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert "can no longer be read" in destroyed.stdout
+    assert not (home / "corridor.key").exists()
+    after = corridor("summary", home=home)
+    assert after.returncode == ExitCode.PROTECTION
+    assert "data key" in after.stderr or "key" in after.stderr
 
 
 def test_usage_errors_exit_2(home: Path) -> None:
