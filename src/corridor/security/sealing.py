@@ -218,9 +218,20 @@ class Sealer:
         """
         base = self._index
         families: dict[str, bytes] = {}
+        words: dict[str, str] = {}
         indexes = []
         for name in names:
-            normal = normalise_name(name)
+            # Word by word, each distinct word normalised once: names share their words.
+            parts = []
+            for word in name.split():
+                normal_word = words.get(word)
+                if normal_word is None:
+                    normal_word = words[word] = normalise_name(word)
+                if normal_word:
+                    parts.append(normal_word)
+            normal = " ".join(parts)
+            if "  " in normal or normal != normal.strip():  # a word NFKC split
+                normal = " ".join(normal.split())
             whole = base.copy()
             whole.update(normal.encode())
             family_name = normal.rpartition(" ")[2]
