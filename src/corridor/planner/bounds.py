@@ -7,50 +7,16 @@ proven optimal in days.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 
 from corridor.domain import Bound, BoundKind
+from corridor.planner.packing import l2_bound as l2_bound  # noqa: PLC0414 (re-export: one L2)
 from corridor.planner.problem import MINUTES_A_DAY, Problem, minutes
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
     return -(-numerator // denominator)
-
-
-def l2_bound(weights: Sequence[int], capacity: int) -> int:
-    """Martello and Toth's L2 lower bound on the bins needed to pack ``weights``.
-
-    For each alpha in 0..capacity/2: items above capacity - alpha need a bin each; items above
-    capacity/2 need a bin each too; items from alpha to capacity/2 need whatever room is left in
-    the second kind's bins, and more bins for the rest. Evaluated at every distinct weight, in
-    O(n log n).
-    """
-    if not weights:
-        return 0
-    items = sorted(weights)
-    if items[-1] > capacity:
-        raise ValueError(f"an item of {items[-1]} does not fit a bin of {capacity}")
-    prefix = [0, *accumulate(items)]
-    n = len(items)
-    half = capacity / 2
-    above_half = n - bisect_right(items, half)  # items > capacity / 2
-    candidates = {0, *(w for w in items if w <= half)}
-    best = 0
-    for alpha in candidates:
-        j1_start = bisect_right(items, capacity - alpha)  # items > capacity - alpha
-        j1 = n - j1_start
-        j2_start = n - above_half
-        j2 = j1_start - j2_start  # capacity/2 < w <= capacity - alpha
-        j2_sum = prefix[j1_start] - prefix[j2_start]
-        j3_start = bisect_left(items, alpha) if alpha > 0 else 0
-        j3_sum = prefix[j2_start] - prefix[j3_start]  # alpha <= w <= capacity/2
-        extra = max(0, _ceil_div(j3_sum - (j2 * capacity - j2_sum), capacity))
-        best = max(best, j1 + j2 + extra)
-    return best
 
 
 def bus_riders(problem: Problem) -> dict[str, list[int]]:
