@@ -315,8 +315,13 @@ def _solve_relaxation(weights: list[int], demands: list[int], capacity: int,
         solver.addCol(1.0, 0.0, highspy.kHighsInf, len(rows), np.array(rows, dtype=np.int32),
                       np.array([pattern[t] for t in rows], dtype=np.float64))
 
-    for pattern in columns:
-        add(pattern)
+    if columns:
+        matrix = np.array(columns, dtype=np.int64)
+        cols, rows = np.nonzero(matrix)  # row-major: ordered by column
+        starts = np.searchsorted(cols, np.arange(len(columns))).astype(np.int32)
+        solver.addCols(len(columns), np.ones(len(columns)), np.zeros(len(columns)),
+                       np.full(len(columns), highspy.kHighsInf), len(rows), starts,
+                       rows.astype(np.int32), matrix[cols, rows].astype(np.float64))
     bound = 0.0
     while True:
         solver.run()
@@ -345,7 +350,7 @@ def _solve_relaxation(weights: list[int], demands: list[int], capacity: int,
 
 
 def _dive(types: _Types, capacity: int, start: list[list[int]], ceiling: int,
-          budget: _Budget, seed: int) -> list[list[int]] | None:
+          budget: _Budget, seed: int, rng: random.Random | None = None) -> list[list[int]] | None:
     """Fix the relaxation's patterns one at a time and re-solve the rest.
 
     Returns a packing with fewer than ``ceiling`` vehicles, or None when the dive cannot reach
@@ -357,14 +362,10 @@ def _dive(types: _Types, capacity: int, start: list[list[int]], ceiling: int,
     while any(demands):
         # Columns clamped to what is left, each once, with single-type ones so that the
         # relaxation is always feasible.
-        seen: set[tuple[int, ...]] = set()
-        usable: list[list[int]] = []
-        for pattern in columns + _single_type_patterns(types.weights, demands, capacity):
-            clamped = tuple(min(count, demand) for count, demand in
-                            zip(pattern, demands, strict=True))
-            if any(clamped) and clamped not in seen:
-                seen.add(clamped)
-                usable.append(list(clamped))
+        matrix = np.minimum(np.array(columns + _single_type_patterns(types.weights, demands,
+                                                                     capacity),
+                                     dtype=np.int64), np.array(demands, dtype=np.int64))
+        usable: list[list[int]] = np.unique(matrix[matrix.any(axis=1)], axis=0).tolist()
         if budget.columns <= 0:
             return None
         relaxation = _solve_relaxation(types.weights, demands, capacity, usable, budget, seed)
@@ -382,7 +383,9 @@ def _dive(types: _Types, capacity: int, start: list[list[int]], ceiling: int,
         if whole:
             chosen = whole
         else:
-            top = max(range(len(columns)), key=lambda j: (solution[j], -j))
+            ranked = sorted(range(len(columns)), key=lambda j: (-solution[j], j))
+            # The first dive rounds up the largest value; later ones pick among the largest few.
+            top = ranked[rng.randrange(min(3, len(ranked)))] if rng else ranked[0]
             chosen = [(columns[top], 1)]
         for pattern, copies in chosen:
             for _ in range(copies):
@@ -607,5 +610,10 @@ def pack(sizes: Sequence[int], capacity: int, *, seed: int = 0,
             if fewer is None:
                 break
             best = fewer
+        while len(best) > lower and budget.columns > 0:
+            # Other dives, each choosing among the largest values with the seeded generator.
+            dived = _dive(types, capacity, relaxation.columns, len(best), budget, seed, rng)
+            if dived is not None:
+                best = types.to_bins(dived)
     bins = [sorted(b) for b in best]
     return PackingResult(bins, lower, l2, len(bins) == lower)
