@@ -44,8 +44,8 @@ from corridor.store.rows import (
     HOUSEHOLD_COLUMNS,
     PERSON_COLUMNS,
     household_rows,
+    members_by_household,
     person_rows,
-    vulnerability_codes,
 )
 from corridor.synthetic import operation_for
 
@@ -130,11 +130,12 @@ def _baseline(scenario: Scenario, path: Path, sealer: Sealer) -> None:
         connection.executemany(
             f"INSERT INTO households ({', '.join(HOUSEHOLD_COLUMNS)}) "
             f"VALUES ({', '.join('?' * len(HOUSEHOLD_COLUMNS))})",
-            household_rows(operation_id, scenario.households, 0, sealer))
+            household_rows(operation_id, scenario.households, 0, sealer, scenario.persons,
+                           members_by_household(scenario.persons)))
         connection.executemany(
             f"INSERT INTO persons ({', '.join(PERSON_COLUMNS)}) "
             f"VALUES ({', '.join('?' * len(PERSON_COLUMNS))})",
-            person_rows(operation_id, scenario.persons, 0, sealer, vulnerability_codes()))
+            person_rows(operation_id, scenario.persons, 0, sealer))
         connection.execute("COMMIT")
     finally:
         gc.enable()

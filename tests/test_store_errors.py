@@ -102,9 +102,9 @@ def test_url_corridor_cannot_use_is_invalid(url: str) -> None:
 def test_a_person_without_a_household_is_refused_by_the_schema(database: Database) -> None:
     """The foreign key from persons to households holds on both databases."""
     database.import_scenario(builders.scenario(), actor="tester")
-    insert = text("INSERT INTO persons (operation_id, person_id, ordinal, household_id, sealed, "
+    insert = text("INSERT INTO persons (operation_id, person_id, ordinal, household_id, "
                   "name_index, family_index) VALUES ('al-waer-test', 'P9', 5, 'H9', :blob, "
-                  ":blob, :blob)").bindparams(blob=b"0123456789abcdef")
+                  ":blob)").bindparams(blob=b"0123456789abcdef")
     with pytest.raises(IntegrityError, match=r"(?i)foreign key"), \
             database.engine.begin() as connection:
         connection.execute(insert)

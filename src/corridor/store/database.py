@@ -43,12 +43,11 @@ from corridor.store.rows import (
     HOUSEHOLD_COLUMNS,
     HOUSEHOLD_READ,
     PERSON_COLUMNS,
-    PERSON_READ,
-    HouseholdDecoder,
     OrderedRecords,
-    PersonDecoder,
+    RegistryDecoder,
     chunks,
     household_rows,
+    members_by_household,
     person_rows,
     vulnerability_codes,
 )
@@ -306,16 +305,19 @@ class Database:
                 if rows:
                     connection.execute(insert(table), rows)
             progress(0, total)
+            members = members_by_household(scenario.persons)
+            codes = vulnerability_codes()
             bulk.insert_rows(
                 connection, households, HOUSEHOLD_COLUMNS,
-                (household_rows(operation_id, chunk, start, sealer)
+                (household_rows(operation_id, chunk, start, sealer, scenario.persons, members,
+                                codes)
                  for start, chunk in chunks(scenario.households, BATCH_SIZE)), written)
-            codes = vulnerability_codes()
+            del members
             with bulk.indexes_deferred(connection, persons, BLIND_INDEXES,
                                        len(scenario.persons)):
                 bulk.insert_rows(
                     connection, persons, PERSON_COLUMNS,
-                    (person_rows(operation_id, chunk, start, sealer, codes)
+                    (person_rows(operation_id, chunk, start, sealer)
                      for start, chunk in chunks(scenario.persons, BATCH_SIZE)), written)
             record = custody.audit(
                 connection, actor, "registry.replace" if replaced else "registry.import",
@@ -354,23 +356,16 @@ class Database:
 
             household_records: OrderedRecords[Household] = OrderedRecords(household_count,
                                                                           "household")
-            decode_household = HouseholdDecoder(chosen, custody.sealer)
-            household_ids: dict[str, str] = {}
+            person_records: OrderedRecords[Person] = OrderedRecords(person_count, "person")
+            decode = RegistryDecoder(chosen, custody.sealer)
             done = 0
             for partition in _stream(connection, households, HOUSEHOLD_READ, chosen):
                 for row in partition:
-                    household = decode_household(row)
+                    household, members = decode(row)
                     household_records.put(row[0], household)
-                    household_ids[household.household_id] = household.household_id
-                done += len(partition)
-                progress(done, total)
-
-            person_records: OrderedRecords[Person] = OrderedRecords(person_count, "person")
-            decode_person = PersonDecoder(chosen, custody.sealer, household_ids)
-            for partition in _stream(connection, persons, PERSON_READ, chosen):
-                for row in partition:
-                    person_records.put(row[0], decode_person(row))
-                done += len(partition)
+                    for ordinal, person in members:
+                        person_records.put(ordinal, person)
+                    done += 1 + len(members)
                 progress(done, total)
 
             try:

@@ -26,11 +26,9 @@ from corridor.store.custody import Custody, record_of
 from corridor.store.database import Database, Progress, no_progress
 from corridor.store.rows import (
     HOUSEHOLD_READ,
-    PERSON_READ,
-    HouseholdDecoder,
-    PersonDecoder,
+    MEMBER_SEALED,
+    RegistryDecoder,
     household_record_id,
-    person_record_id,
 )
 from corridor.store.tables import (
     audit_log,
@@ -115,25 +113,18 @@ def _households(connection: Connection, operation_id: str, household_ids: list[s
                 sealer: Sealer, sites: frozenset[str] | None) -> list[FoundHousehold]:
     if not household_ids:
         return []
-    decode_household = HouseholdDecoder(operation_id, sealer)
+    decode = RegistryDecoder(operation_id, sealer)
     rows = connection.execute(
         select(*(households.c[name] for name in HOUSEHOLD_READ))
         .where(households.c.operation_id == operation_id,
                households.c.household_id.in_(household_ids))
         .order_by(households.c.household_id)).all()
-    found_households = [decode_household(row) for row in rows
-                        if sites is None or row.assembly_point in sites]
-    ids = {h.household_id: h.household_id for h in found_households}
-    decode_person = PersonDecoder(operation_id, sealer, ids)
-    members: dict[str, list[tuple[int, Person]]] = {}
-    for row in connection.execute(
-            select(*(persons.c[name] for name in PERSON_READ))
-            .where(persons.c.operation_id == operation_id,
-                   persons.c.household_id.in_(list(ids)))):
-        members.setdefault(row.household_id, []).append((row.ordinal, decode_person(row)))
-    return [FoundHousehold(h, tuple(p for _o, p in sorted(members.get(h.household_id, []),
-                                                         key=lambda pair: pair[0])))
-            for h in found_households]
+    found = []
+    for row in rows:
+        if sites is None or row.assembly_point in sites:
+            household, members = decode(row)
+            found.append(FoundHousehold(household, tuple(person for _o, person in members)))
+    return found
 
 
 # -- keys ----------------------------------------------------------------------------------------
@@ -156,29 +147,25 @@ def rotate_keys(db: Database, new: Custody, *, actor: str,
                     for t in (households, persons))
         done = 0
         progress(0, total)
+        width = len(MEMBER_SEALED)
         for row in connection.execute(select(households.c.operation_id,
                                              households.c.household_id,
                                              households.c.sealed)).all():
             record_id = household_record_id(row.operation_id, row.household_id)
+            fields = sealer.open(record_id, row.sealed)
             connection.execute(
                 update(households).where(households.c.operation_id == row.operation_id,
                                          households.c.household_id == row.household_id)
-                .values(sealed=sealer.seal(record_id, sealer.open(record_id, row.sealed))))
-            done += 1
-            if done % 10_000 == 0:
-                progress(done, total)
-        for row in connection.execute(select(persons.c.operation_id, persons.c.person_id,
-                                             persons.c.sealed)).all():
-            record_id = person_record_id(row.operation_id, row.person_id)
-            fields = sealer.open(record_id, row.sealed)
-            [(whole, family)] = sealer.name_indexes([fields[0] or ""])
-            connection.execute(
-                update(persons).where(persons.c.operation_id == row.operation_id,
-                                      persons.c.person_id == row.person_id)
-                .values(sealed=sealer.seal(record_id, fields), name_index=whole,
-                        family_index=family))
-            done += 1
-            if done % 10_000 == 0:
+                .values(sealed=sealer.seal(record_id, fields)))
+            members = [fields[at:at + width] for at in range(2, len(fields), width)]
+            for (whole, family), member in zip(
+                    sealer.name_indexes([m[2] or "" for m in members]), members, strict=True):
+                connection.execute(
+                    update(persons).where(persons.c.operation_id == row.operation_id,
+                                          persons.c.person_id == member[0])
+                    .values(name_index=whole, family_index=family))
+            done += 1 + len(members)
+            if done // 10_000 != (done - 1 - len(members)) // 10_000:
                 progress(done, total)
         progress(done, total)
         new.reseal_key_check(connection)

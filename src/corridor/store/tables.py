@@ -74,7 +74,8 @@ class OperationRow(Base):
 
 
 class HouseholdRow(Base):
-    """One household of an operation's registry."""
+    """One household of an operation's registry; ``sealed`` holds its and its members' personal
+    fields."""
 
     __tablename__ = "households"
 
@@ -90,7 +91,8 @@ class HouseholdRow(Base):
 
 
 class PersonRow(Base):
-    """One person of an operation's registry; every personal field is in ``sealed``.
+    """One person of an operation's registry: ids only; the personal fields are sealed with the
+    household (:data:`corridor.store.rows.MEMBER_SEALED`).
 
     ``name_index`` and ``family_index`` are blind indexes (keyed hashes) of the whole name and of
     the family name: a search by name finds the person without the name being stored.
@@ -102,7 +104,6 @@ class PersonRow(Base):
     person_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     ordinal: Mapped[int] = mapped_column(Integer)
     household_id: Mapped[str] = mapped_column(String(ID_LENGTH))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     name_index: Mapped[bytes] = mapped_column(LargeBinary(INDEX_BYTES))
     family_index: Mapped[bytes] = mapped_column(LargeBinary(INDEX_BYTES))
 

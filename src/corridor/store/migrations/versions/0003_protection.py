@@ -1,8 +1,8 @@
 """Data protection: the registry sealed at rest, accounts, credentials, and the audit log.
 
 The personal fields of households and persons leave their clear-text columns for one ``sealed``
-column each (AES-GCM under a key kept outside the database, see docs/security.md), with blind
-indexes to find a person by name. A migration cannot hold the key, so it cannot seal a registry
+column of each household, which holds its members too (AES-GCM under a key kept outside the
+database, see docs/security.md); persons keep their ids and blind indexes to find them by name. A migration cannot hold the key, so it cannot seal a registry
 that is already there: it refuses, and says how to carry the registry over.
 
 Revision ID: 0003
@@ -50,8 +50,7 @@ def _registry_tables(sealed: bool) -> None:
                                 name="fk_households_operation_id_operations", ondelete="CASCADE"),
     )
     personal = (
-        [sa.Column("sealed", sa.LargeBinary(), nullable=False),
-         sa.Column("name_index", sa.LargeBinary(INDEX_BYTES), nullable=False),
+        [sa.Column("name_index", sa.LargeBinary(INDEX_BYTES), nullable=False),
          sa.Column("family_index", sa.LargeBinary(INDEX_BYTES), nullable=False)]
         if sealed else
         [sa.Column("name", sa.Text(), nullable=False),
