@@ -163,6 +163,7 @@ class _State:
     unplanned: dict[str, Unplanned] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     appended_from: date | None = None
+    held: dict[str, date] = field(default_factory=dict)
 
     @property
     def operation(self) -> Operation:
@@ -424,6 +425,8 @@ def _holds_and_closures(state: _State, units: list[_Unit], group_of: dict[str, G
                 state.notes.append(f"convoy {convoy.convoy_id} is held but locked: it stays as "
                                    "it is; unlock it to move its households")
                 continue
+            for household_id in convoy.households():
+                state.held[household_id] = until
             _displace_convoy(state, convoy, units, group_of, traveller_of,
                              ChangeReason.CONVOY_HELD,
                              f"convoy {convoy.convoy_id} is held until {until}",
@@ -878,9 +881,9 @@ def _replan_tail(state: _State, leftovers: list[_Unit], after_published: date,
                     household.household_id, household.size, UnplannedReason.INFEASIBLE,
                     f"no room on a convoy before the window closes ({unit.cause})")
         return None, set()
-    extra_pins = [Pin(household.household_id, max(unit.earliest, start))
-                  for unit in leftovers if unit.reason is ChangeReason.CONVOY_HELD
-                  and unit.earliest > start for household in unit.households]
+    # A held convoy's households never leave before its day, wherever the repair put them.
+    extra_pins = [Pin(household_id, until) for household_id, until in sorted(state.held.items())
+                  if household_id in tail_households and until > start]
     kept_pins = [Pin(pin.household_id, pin.day) for pin in pins
                  if pin.household_id in tail_households and pin.day >= start]
     dropped = [pin for pin in pins if pin.household_id in tail_households and pin.day < start]
@@ -893,7 +896,9 @@ def _replan_tail(state: _State, leftovers: list[_Unit], after_published: date,
     by_household = {pin.household_id: pin for pin in (*kept_pins, *extra_pins)}
     sub_pins = tuple(sorted(by_household.values(), key=lambda pin: pin.household_id))
     result = make_plan(sub, seed=seed, pins=sub_pins, progress=progress)
-    used = {convoy.convoy_id for convoy in state.convoys}
+    # A held convoy's id keeps naming the held convoy: a new convoy of that day takes another.
+    used = {convoy.convoy_id for convoy in state.convoys} | {
+        hold.convoy_id for hold in state.disruption.holds}
     for made in result.plan.convoys:
         convoy_id = made.convoy_id
         while convoy_id in used:

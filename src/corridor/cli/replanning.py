@@ -1,0 +1,113 @@
+"""``corridor replan``: re-plan the remainder after a disruption; check, store, explain, diff."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from corridor.cli.console import err, out
+from corridor.cli.identity import open_database, permitted
+from corridor.cli.planning import checked
+from corridor.cli.progress import progress_bar
+from corridor.cli.settings import Settings
+from corridor.domain import InvalidValue, Plan, Scenario
+from corridor.domain.disruption import Assignment, Disruption
+from corridor.interop.disruption_toml import disruption_from_toml
+from corridor.planner.replan import ReplanResult
+from corridor.planner.replan import replan as replan_plan
+from corridor.security.permissions import Action
+
+STAGES = ("repair", "problem", "schedule", "manifests")
+SHOWN_CHANGES = 200
+
+
+def _place(assignment: Assignment | None) -> str:
+    if assignment is None:
+        return "-"
+    return (f"{assignment.convoy_id} {', '.join(assignment.vehicles)} "
+            f"{assignment.day:%Y-%m-%d} to {assignment.destination}")
+
+
+def changes_view(result: ReplanResult) -> RenderableType:
+    """The explanation, then the households that moved: from where to where and why."""
+    parts: list[RenderableType] = list(result.explanation)
+    table = Table(title=f"Manifest changes: {len(result.changes):,} households",
+                  title_justify="left")
+    for column in ("household", "from (convoy, vehicles, day)", "to (convoy, vehicles, day)",
+                   "reason", "why"):
+        table.add_column(column)
+    for change in result.changes[:SHOWN_CHANGES]:
+        table.add_row(change.household_id, _place(change.before), _place(change.after),
+                      change.reason.value, change.explanation)
+    if len(result.changes) > SHOWN_CHANGES:
+        table.add_row("...", f"{len(result.changes) - SHOWN_CHANGES:,} more", "", "", "")
+    parts.append(table)
+    return Group(*parts)
+
+
+def replan_with_progress(scenario: Scenario, previous: Plan, disruption: Disruption, seed: int,
+                         console: Console) -> ReplanResult:
+    """Run the re-plan with a progress bar a stage."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        tasks: dict[str, TaskID] = {stage: bar.add_task(f"Re-planning: {stage}", total=1)
+                                    for stage in STAGES}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage in tasks:
+                bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        result = replan_plan(scenario, previous, disruption, seed=seed, progress=progress)
+        for task in tasks.values():
+            bar.update(task, completed=bar.tasks[task].total)
+    return result
+
+
+def replan(
+    disruption_file: Annotated[Path, typer.Argument(
+        help="disruption.toml: what happened (as_of, no-shows, vehicles out, closures, holds).")],
+    database: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in $CORRIDOR_HOME).",
+        show_default=False)] = None,
+    operation: Annotated[str | None, typer.Option(
+        "--operation", "-o", help="Operation id (needed when the database holds several).",
+        show_default=False)] = None,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same plan.")] = 0,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Also write the new plan to this plan.json file.", show_default=False)]
+        = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why you read personal data; kept in the audit log.",
+        show_default=False)] = None,
+) -> None:
+    """Re-plan the rest of the newest plan after a disruption; check, store and show the diff."""
+    from corridor.interop.plan_json import plan_to_json
+
+    try:
+        text = disruption_file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidValue(f"cannot read {disruption_file}: {error.strerror}",
+                           "disruption") from None
+    settings = Settings.from_environment(os.environ, database)
+    with open_database(settings) as db:
+        chosen = db.choose_operation(operation)
+        principal = permitted(db, settings, Action.PLAN_CREATE, chosen)
+        previous = db.load_plan(chosen)
+        with progress_bar(err, "Loading") as progress:
+            scenario = db.load_scenario(chosen, actor=principal.label,
+                                        reason=reason or "re-planning", progress=progress)
+        disruption = disruption_from_toml(text, scenario, previous, disruption_file.name)
+        result = replan_with_progress(scenario, previous, disruption, seed, err)
+        checked(scenario, result.plan)
+        plan_id = db.save_plan(result.plan)
+    if output is not None:
+        output.write_text(plan_to_json(result.plan), encoding="utf-8")
+    out.print(changes_view(result))
+    out.print(f"[green]Plan {plan_id} passed check-plan and is stored[/green]"
+              + (f"; written to {output}" if output else "") + ".")
