@@ -108,8 +108,8 @@ def _plan(run: DemoRun) -> None:
     with open_database(run.settings) as db:
         plan_id = db.save_plan(run.plan)
     run.out.print(plan_view(result, explain=False))
-    run.notes.append(f"plan {plan_id}: checked and stored; `corridor plan --explain --db "
-                     f"{run.database_url}` shows every bound")
+    run.notes.append(f"plan {plan_id}: checked and stored; after signing in, "
+                     f"`CORRIDOR_HOME={run.folder} corridor plan --explain` shows every bound")
 
 
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
