@@ -52,6 +52,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "summary": frozenset({R.COORDINATOR, R.REGISTRAR, R.MEDICAL_OFFICER,
                           R.PROTECTION_OFFICER, R.MONITOR}),  # monitors: disclosure-controlled
     "plan": frozenset({R.COORDINATOR}),
+    "replan": frozenset({R.COORDINATOR}),
     "check-plan": frozenset({R.COORDINATOR, R.CHECKPOINT_OFFICER, R.CONVOY_LEAD,
                              R.MEDICAL_OFFICER, R.PROTECTION_OFFICER}),
     "registry search": READERS,
@@ -181,6 +182,7 @@ def _arguments(command: str, home: Path, role: Role, token: str,
         "operations": lambda: ["operations"],
         "summary": lambda: ["summary"],
         "plan": lambda: ["plan"],
+        "replan": lambda: ["replan", _disruption_file(home)],
         "check-plan": lambda: ["check-plan"],
         "registry search": lambda: ["registry", "search", builders.scenario().persons[0].name,
                                     "--reason", "matrix", "--json"],
@@ -207,6 +209,14 @@ def _arguments(command: str, home: Path, role: Role, token: str,
         "restore": lambda: ["restore", str(home / "backup.corridor")],
     }
     return table[command]()
+
+
+def _disruption_file(home: Path) -> str:
+    """A disruption.toml in ``home``: nothing has left yet and a bus is out on the first day."""
+    path = home / "disruption.toml"
+    path.write_text('as_of = 2017-03-17T12:00:00\n\n[[vehicles_out]]\nvehicle = "BUS-001"\n'
+                    "from = 2017-03-18\n", encoding="utf-8")
+    return str(path)
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
