@@ -429,6 +429,10 @@ class _Model:
 # --- Search ------------------------------------------------------------------------------------
 
 
+class _NoRoom(Exception):
+    """The loads as cut do not fit the shelters' room one by one."""
+
+
 class _Search:
     """Simulated annealing over the buses' trips (each trip a load of one point's people)."""
 
@@ -476,15 +480,19 @@ class _Search:
             total += times[p][previous]
         return total
 
-    def construct(self) -> None:
+    def construct(self, fixed: Sequence[int] | None = None) -> None:
         """The bus free earliest takes the trip it finishes earliest (looking one pick-up
-        ahead); shelters chosen among those with room."""
+        ahead, full buses first); shelters chosen among those with room, or ``fixed``.
+
+        Raises :class:`_NoRoom` when the loads as cut do not fit the shelters' room.
+        """
         instance = self.instance
-        shelters = range(len(instance.shelter_capacities))
+        every_shelter = range(len(instance.shelter_capacities))
+        shelters: Sequence[int] = every_shelter
         nearest_point = [min(self.empty[i][j] for i in range(len(instance.demands)))
-                         for j in shelters]
+                         for j in every_shelter]
         waiting: dict[int, list[int]] = {}
-        for load in sorted(range(len(self.point)), key=lambda x: -self.size[x]):
+        for load in sorted(range(len(self.point)), key=lambda x: self.size[x]):
             waiting.setdefault(self.point[load], []).append(load)
         clock = [0] * instance.buses
         at: list[int] = [-1] * instance.buses  # shelter the bus is at; -1 at its depot
@@ -498,6 +506,8 @@ class _Search:
                 load = queue[-1]
                 reach = (self.depot_times[self.depot_of[bus]][point] if at[bus] < 0
                          else self.empty[point][at[bus]])
+                if fixed is not None:
+                    shelters = (fixed[load],)
                 for j in shelters:
                     if self.room[j] < self.size[load]:
                         continue
@@ -506,8 +516,7 @@ class _Search:
                     if best is None or key < best:
                         best = key
             if best is None:
-                raise InvalidValue(f"{instance.name}: the shelters' room cannot take the "
-                                   "loads as they come (capacities not multiples of a load)")
+                raise _NoRoom
             _, point, j = best
             load = waiting[point].pop()
             reach = (self.depot_times[self.depot_of[bus]][point] if at[bus] < 0
@@ -816,6 +825,36 @@ def _flow_model(instance: BepInstance, above: int, below: int, cuts: list[frozen
     return solver, legs
 
 
+def _planned_loads(instance: BepInstance, seed: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """Loads cut along a transportation plan (persons from points to shelters, fewest trips,
+    then shortest legs) and the shelter of each."""
+    points, shelters = len(instance.demands), len(instance.shelter_capacities)
+    q = instance.bus_capacity
+    longest = 1.0 + max(max(row) for row in instance.shelter_times)
+    model = _Model()
+    persons = {(i, j): model.column(0.0, integer=True)
+               for i in range(points) for j in range(shelters)}
+    trips = {(i, j): model.column(1.0 + instance.shelter_times[i][j] / longest, integer=True)
+             for i in range(points) for j in range(shelters)}
+    for (i, j), column in persons.items():
+        model.row([(column, 1.0), (trips[i, j], -float(q))], upper=0.0)
+    for i in range(points):
+        model.row([(persons[i, j], 1.0) for j in range(shelters)],
+                  lower=float(instance.demands[i]), upper=float(instance.demands[i]))
+    for j in range(shelters):
+        model.row([(persons[i, j], 1.0) for i in range(points)],
+                  upper=float(instance.shelter_capacities[j]))
+    values = model.solve({"mip_max_nodes": 10_000}, seed=seed).getSolution().col_value
+    loads: list[tuple[int, int]] = []
+    fixed: list[int] = []
+    for (i, j), column in persons.items():
+        full, rest = divmod(round(values[column]), q)
+        for size in [q] * full + ([rest] if rest else []):
+            loads.append((i, size))
+            fixed.append(j)
+    return loads, fixed
+
+
 def solve_bep(instance: BepInstance, *, seed: int = 0, effort: Effort | None = None,
               ) -> BepSolution:
     """A schedule of least makespan found within ``effort``'s deterministic limits.
@@ -826,7 +865,14 @@ def solve_bep(instance: BepInstance, *, seed: int = 0, effort: Effort | None = N
     bound = lower_bound(instance)
     loads = _loads(instance)
     search = _Search(instance, loads, random.Random(seed))
-    search.construct()
+    try:
+        search.construct()
+    except _NoRoom:
+        # Capacities that are not whole bus loads: cut the loads along a transportation
+        # plan instead (each point's people to shelters, fewest trips), which always fits.
+        loads, fixed = _planned_loads(instance, seed)
+        search = _Search(instance, loads, random.Random(seed))
+        search.construct(fixed)
     # A first part of the search, then the exact model's bound (which may prove the schedule
     # or let the rest of the search stop earlier), then the rest of the search.
     first = effort.search_legs // 10
