@@ -5,7 +5,7 @@
 Every ``*.txt`` under FOLDER (recursively) is read with ``corridor.planner.bep.read_bep`` and
 solved with ``solve_bep`` (seed 0, default effort: deterministic limits, the same for every
 instance). Each schedule then goes through the independent checker
-(``corridor.checker.bep``), which reads the file itself and recomputes the makespan; a figure
+(``corridor.checker._bep``), which reads the file itself and recomputes the makespan; a figure
 counts only when the schedule passes. The published values come from ``reference_values.csv``
 (FOLDER's own, or ``--reference``); only this script reads them, never the solver. Instances
 without a published value are solved and checked all the same.
@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from corridor.checker.bep import check_bep, read_instance
+from corridor.checker._bep import check_bep, read_instance
 from corridor.planner.bep import read_bep, solve_bep
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corridor.checker.bep import check_bep, read_instance
+from corridor.checker._bep import check_bep, read_instance
 from corridor.domain.errors import InvalidValue
 from corridor.planner.bep import BepSolution, Effort, lower_bound, read_bep, solve_bep
 

@@ -8,29 +8,31 @@ after the last drop-off. Every person is carried and no shelter takes more than 
 The makespan (the largest bus time) is minimised. This is the BEP of Bish (2011) and of the
 instances of Loyola Vitali et al. (CEC 2017); benchmarks/bep.py runs them.
 
-What it shares with the evacuation schedule: the round trip as the unit of work (a bus is busy
-for its loaded and empty legs, as a vehicle of the schedule is busy for its round trip), pick-up
-points as the places where people wait, and a plan that carries its lower bound and whether it
-is proven optimal. The models differ (one corridor and whole days there, many points and minutes
-here), so the code is its own; the only helper taken from :mod:`corridor.planner.bounds` would
-be bin packing, which does not bind here (a trip carries one point's people).
+A bus may reposition through other points and shelters when that is quicker than the direct
+leg (the times are not metric): such a trip carries nobody and takes no shelter room.
+
+What it shares with the evacuation schedule: the round trip as a vehicle's unit of work, pick-up
+points as the places where people wait, a plan that states its lower bound and whether it is
+proven, and the HiGHS conventions (one thread, counted limits). The models differ (days and
+convoys on one corridor there, minutes and many points here), so the code is its own; the
+helper :mod:`corridor.planner.bounds` offers (bin packing) does not bind here, where a trip
+carries one point's people.
 
 Method (pure, deterministic: the same instance, seed and effort give the same solution):
 
-1. *Lower bound* (:func:`lower_bound`), on shortest paths because the times are not metric:
-   every assembly point with people is visited by a bus that comes from a depot and ends at a
-   shelter; and the buses together drive at least the minimum-cost circulation of loaded legs,
-   first legs from the depots and empty legs between trips (a linear programme), shared by the
-   buses.
+1. *Lower bound* (:func:`lower_bound`), on shortest paths: every assembly point with people is
+   visited by a bus that comes from a depot and ends at a shelter; and the buses' least average
+   work (a linear programme of loaded legs, first legs and empty legs).
 2. *Construction*: the bus free earliest takes the trip that it finishes earliest (with a look
-   ahead to its next pick-up), until everyone is carried.
+   ahead to its next pick-up, full buses first), until everyone is carried.
 3. *Local search*: simulated annealing over which bus does which trip, in which order, to which
    shelter (move a trip, swap two, reverse a stretch of a bus's trips, change or swap shelters).
-   Its work is counted in legs evaluated, never in seconds, and stops at the lower bound.
-4. *Exact model* (small instances only): a mixed-integer programme of per-bus flows (legs
-   counted, not ordered) solved with HiGHS under a node limit, warm-started with the local
-   search's solution. Its dual bound raises the lower bound; when its solution's legs make one
-   connected walk per bus, it is optimal and becomes the schedule.
+   Its work is counted in legs evaluated and buses scanned, never in seconds; it stops at the
+   lower bound.
+4. *Exact bound* (small instances only): a mixed-integer programme of per-bus flows (legs
+   counted, not ordered, pieces unreachable from the depot cut off) solved with HiGHS under
+   node limits, after a tenth of the search; it may prove the schedule optimal, or let the rest
+   of the search stop earlier.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ bus driving through a point and a shelter to reposition).
     instance = read_instance(path.read_text())
     check = check_bep(instance, [[(0, 1, 1), (0, 1, 1)], [(1, 0, 1)]])
     check.makespan, check.violations            # violations == () when the schedule is valid
+
+It is not (yet) exported by ``corridor.checker``, whose public names tests/test_checker.py pins;
+import it from here.
 """
 
 from __future__ import annotations
