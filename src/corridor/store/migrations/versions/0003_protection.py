@@ -2,8 +2,9 @@
 
 The personal fields of households and persons leave their clear-text columns for one ``sealed``
 column of each household, which holds its members too (AES-GCM under a key kept outside the
-database, see docs/security.md); persons keep their ids and blind indexes to find them by name. A migration cannot hold the key, so it cannot seal a registry
-that is already there: it refuses, and says how to carry the registry over.
+database, see docs/security.md); persons keep their ids and blind indexes to find them by name.
+A migration cannot hold the key, so it cannot seal a registry that is already there: it refuses,
+and says how to carry the registry over.
 
 Revision ID: 0003
 Revises: 0002
