@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from corridor import tracking
 from corridor.domain.errors import InvalidValue
 from corridor.domain.events import (
     ACCEPTED,
@@ -138,3 +139,9 @@ def test_the_message_is_the_sentence_of_the_outcome() -> None:
     assert _check_in().message == "Checked in."
     refused = _check_in(outcome=ScanOutcome.REFUSED, refusal=RefusalReason.REVOKED)
     assert refused.message == REFUSALS[RefusalReason.REVOKED]
+
+
+def test_the_tracking_package_exports_what_it_lists() -> None:
+    """Every name of corridor.tracking.__all__ is importable from it, and sorted."""
+    assert all(hasattr(tracking, name) for name in tracking.__all__)
+    assert tracking.__all__ == sorted(tracking.__all__, key=lambda n: (not n.isupper(), n))

@@ -8,7 +8,17 @@ from datetime import datetime
 import pytest
 
 from corridor.domain import Intent
-from corridor.domain.events import EventKind, Headcount, ScreeningDecision, Source, Stage
+from corridor.domain.errors import InvalidValue
+from corridor.domain.events import (
+    EventKind,
+    Headcount,
+    Incident,
+    ScreeningDecision,
+    Severity,
+    Source,
+    Stage,
+    Verification,
+)
 from corridor.tracking.projections import (
     GROUPINGS,
     CountKey,
@@ -282,3 +292,24 @@ def test_a_matching_headcount_is_no_discrepancy(field: Field) -> None:
            device_time=field.at(60), convoy_id="C1", vehicle_id="BUS-001",
            payload=Headcount(Stage.BOARDED, 3))
     assert DiscrepancyKind.HEADCOUNT_DIFFERS not in _kinds(field)
+
+
+def test_an_incident_is_as_its_latest_report(field: Field) -> None:
+    """A later report of the same incident updates its verification."""
+    first = Incident("I1", "shots fired", Severity.HIGH, "checkpoint lane 2", ("government",),
+                     "SARC monitor")
+    later = Incident("I1", "shots fired", Severity.HIGH, "checkpoint lane 2", ("government",),
+                     "SARC monitor", Verification.VERIFIED)
+    for nonce, minute, incident in (("i2", 30, later), ("i1", 10, first)):
+        report(field.log, phone(field.roster), EventKind.INCIDENT_REPORTED, nonce=nonce,
+               device_time=field.at(minute), payload=incident)
+    assert _now(field).incidents() == {"I1": later}
+
+
+def test_a_batch_with_a_bad_item_stores_nothing(field: Field) -> None:
+    """An upload whose last item lists a person twice is refused before the first is stored."""
+    batch = [Recorded("u1", EventKind.CHECKED_IN, field.at(1), "H1", ("P1",), "C1"),
+             Recorded("u2", EventKind.CHECKED_IN, field.at(1), "H3", ("P5", "P5"), "C1")]
+    with pytest.raises(InvalidValue):
+        upload(field.log, phone(field.roster), batch)
+    assert field.all() == []

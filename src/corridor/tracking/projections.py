@@ -10,6 +10,7 @@ answer:
   in the order they reached the server: an offline batch uploaded late falls into place.
 - A person's stage is the furthest stage with evidence (checked in; cleared at screening, by the
   latest screening; boarded; on a vehicle whose convoy departed; disembarked at the destination).
+  A hold at the checkpoint after boarding takes the person off the vehicle.
   A person counts once, in one row (convoy, vehicle, destination, day), at every stage up to
   their own: counts never double count and never grow along the stages.
 - Boardings of the same person on two vehicles (two phones offline, a forced scan) are a
@@ -33,6 +34,7 @@ from corridor.domain.events import (
     Event,
     EventKind,
     Headcount,
+    Incident,
     IntentChange,
     Screening,
     ScreeningDecision,
@@ -348,6 +350,11 @@ class Projection:
     def total(self) -> StageCounts:
         """The counts of every person together."""
         return sum((StageCounts.of(s) for s in self.persons.values()), StageCounts())
+
+    def incidents(self) -> dict[str, Incident]:
+        """Each incident by id, as its latest report (device time, then nonce) has it."""
+        return {event.payload.incident_id: event.payload for event in self.live
+                if isinstance(event.payload, Incident)}
 
     def reconcile(self, convoy_id: str) -> list[Discrepancy]:
         """Every discrepancy of a convoy: persons, counts between stages, headcounts."""

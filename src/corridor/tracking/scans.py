@@ -484,7 +484,9 @@ def upload(log: EventLog, context: ScanContext, batch: Sequence[Recorded],
     ``paper_tally``); it is not decided again. The whole batch is checked first: a supervisor's
     decision in it is refused (:class:`InvalidValue`), and so is the batch when any of its
     events is not permitted (:class:`Forbidden`); nothing is then stored. A repeated nonce
-    returns the first stored event. Returns one stored event for each item, in order.
+    returns the first stored event. Returns one stored event for each item, in order. Every
+    event is built before the first is stored, so an item that cannot be an event (a person
+    listed twice, a payload of another kind) stores nothing either.
     """
     require(source is not Source.SUPERVISOR, "a supervisor's decision is made online", "source")
     for index, item in enumerate(batch):
@@ -494,12 +496,11 @@ def upload(log: EventLog, context: ScanContext, batch: Sequence[Recorded],
     needed |= {ACTIONS[item.kind] for item in batch}
     for action in sorted(needed):
         _authorize(context, action)
-    stored = []
-    for item in batch:
-        scan = _Scan(context, item.kind, item.nonce, item.device_time, item.household_id,
-                     item.convoy_id, item.vehicle_id, item.payload, item.reason, source)
-        stored.append(log.append(scan.event(item.person_ids, item.refusal, offline=True)))
-    return stored
+    events = [_Scan(context, item.kind, item.nonce, item.device_time, item.household_id,
+                    item.convoy_id, item.vehicle_id, item.payload, item.reason,
+                    source).event(item.person_ids, item.refusal, offline=True)
+              for item in batch]
+    return [log.append(event) for event in events]
 
 
 def _decisions_about(log: EventLog, context: ScanContext, target: Event,
