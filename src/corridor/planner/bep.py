@@ -37,6 +37,7 @@ Method (pure, deterministic: the same instance, seed and effort give the same so
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Sequence
@@ -143,12 +144,12 @@ class Effort:
 
     ``search_legs``: legs the local search may evaluate in all; ``exact_max_columns``: the
     largest exact model (integer columns) tried; ``exact_nodes``: its branch-and-bound nodes
-    in each of at most ``exact_rounds`` rounds.
+    in all its rounds (at most ``exact_rounds``).
     """
 
-    search_legs: int = 6_000_000
+    search_legs: int = 4_000_000
     exact_max_columns: int = 300
-    exact_nodes: int = 1_000
+    exact_nodes: int = 500
     exact_rounds: int = 20
 
 
@@ -686,10 +687,15 @@ def _loads(instance: BepInstance) -> list[tuple[int, int]]:
     return loads
 
 
+_Legs = tuple[dict[tuple[int, int], int], dict[int, int], dict[tuple[int, int], int]]
+"""A bus's columns in the flow model: legs by (from, to) node, first legs by point, persons
+carried by (point, shelter)."""
+
+
 def _flow_bound(instance: BepInstance, above: int, below: int, effort: Effort,
-                seed: int) -> int | None:
+                seed: int) -> tuple[int, list[list[BepTrip]] | None] | None:
     """A lower bound from a mixed-integer programme of per-bus flows, or None when the model is
-    larger than ``effort`` allows.
+    larger than ``effort`` allows; with the bound, the model's schedule when it is one.
 
     Each bus has whole counts of loaded legs, empty legs (shortest ways) and one first leg from
     its depot, balanced at every point and shelter, and its time within the makespan. That the
@@ -698,6 +704,7 @@ def _flow_bound(instance: BepInstance, above: int, below: int, effort: Effort,
     so no schedule beats the model. Asked for a makespan from ``above`` (a bound already proven)
     to below ``below`` (a schedule's): infeasible proves ``below``; otherwise the optimum or
     dual bound of the last round is kept (branch and bound within a node limit, one thread).
+    When every bus's legs make one walk, the model's optimum is a schedule, returned too.
     """
     points, shelters = len(instance.demands), len(instance.shelter_capacities)
     sources = [i for i in range(points) if instance.demands[i]]
@@ -707,29 +714,74 @@ def _flow_bound(instance: BepInstance, above: int, below: int, effort: Effort,
         return None
     cuts: list[frozenset[int]] = []
     bound = above
+    nodes = effort.exact_nodes
     for _ in range(effort.exact_rounds):
-        solver, legs = _flow_model(instance, above, below, cuts, effort, seed)
+        solver, legs = _flow_model(instance, above, below, cuts, nodes, seed)
+        nodes -= max(1, solver.getInfo().mip_node_count)
         status = solver.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
-            return below
+            return below, None
         if status != highspy.HighsModelStatus.kOptimal:
             dual = solver.getInfo().mip_dual_bound
-            return max(bound, math.ceil(dual - 1e-6)) if math.isfinite(dual) else bound
+            return (max(bound, math.ceil(dual - 1e-6)) if math.isfinite(dual) else bound), None
         bound = max(bound, round(solver.getInfo().objective_function_value))
         values = solver.getSolution().col_value
         found = _pieces(legs, values, points)
         if not found:
-            return bound  # every bus's legs make one walk: the model's optimum is a schedule's
+            return bound, _walks(instance, legs, values)
         cuts.extend(piece for piece in found if piece not in cuts)
-    return bound
+        if nodes <= 0:
+            break
+    return bound, None
 
 
-def _pieces(legs: list[tuple[dict[tuple[int, int], int], dict[int, int]]],
-            values: Sequence[float], points: int) -> list[frozenset[int]]:
+def _walks(instance: BepInstance, legs: list[_Legs],
+           values: Sequence[float]) -> list[list[BepTrip]] | None:
+    """Each bus's legs as one walk (Hierholzer) from its depot, the empty legs on their
+    shortest ways; None if some bus's legs do not make one walk."""
+    points = len(instance.demands)
+    q = instance.bus_capacity
+    routes: list[list[BepTrip]] = []
+    for bus, (edges, first, on_board) in enumerate(legs):
+        out: dict[int, list[int]] = {}
+        count = 0
+        for (u, v), column in sorted(edges.items(), reverse=True):
+            times = round(values[column])
+            out.setdefault(u, []).extend([v] * times)
+            count += times
+        starts = [i for i, column in first.items() if values[column] > 0.5]
+        if not starts:
+            if count:
+                return None
+            routes.append([])
+            continue
+        stack, path = [starts[0]], []
+        while stack:
+            if out.get(stack[-1]):
+                stack.append(out[stack[-1]].pop())
+            else:
+                path.append(stack.pop())
+        path.reverse()
+        if len(path) != count + 1:
+            return None
+        left = {key: round(values[column]) for key, column in on_board.items()}
+        trips = _walk(instance, instance.bus_depots[bus], None, path[0])
+        for u, v in itertools.pairwise(path):
+            if u < points:
+                persons = min(q, left[u, v - points])
+                left[u, v - points] -= persons
+                trips.append(BepTrip(u, v - points, persons))
+            else:
+                trips.extend(_walk(instance, None, u - points, v))
+        routes.append(trips)
+    return routes
+
+
+def _pieces(legs: list[_Legs], values: Sequence[float], points: int) -> list[frozenset[int]]:
     """The pieces of each bus's legs that its first leg does not reach (nodes: points, then
     shelters numbered from ``points``)."""
     pieces = []
-    for edges, first in legs:
+    for edges, first, _ in legs:
         links: dict[int, set[int]] = {}
         for (u, v), column in edges.items():
             if values[column] > 0.5:
@@ -754,9 +806,8 @@ def _pieces(legs: list[tuple[dict[tuple[int, int], int], dict[int, int]]],
 
 
 def _flow_model(instance: BepInstance, above: int, below: int, cuts: list[frozenset[int]],
-                effort: Effort, seed: int,
-                ) -> tuple[highspy._core._Highs,
-                           list[tuple[dict[tuple[int, int], int], dict[int, int]]]]:
+                nodes: int, seed: int,
+                ) -> tuple[highspy._core._Highs, list[_Legs]]:
     """Build and solve the per-bus flow model of :func:`_flow_bound`."""
     dist, from_depot = _shortest_paths(instance)
     points, shelters = len(instance.demands), len(instance.shelter_capacities)
@@ -777,14 +828,15 @@ def _flow_model(instance: BepInstance, above: int, below: int, cuts: list[frozen
         last = {j: model.column(0.0, upper=1.0, integer=True) for j in sinks}
         edges = {**{(i, points + j): c for (i, j), c in loaded.items()},
                  **{(points + j, i): c for (j, i), c in empty.items()}}
-        legs.append((edges, first))
+        on_board: dict[tuple[int, int], int] = {}
+        legs.append((edges, first, on_board))
         for (i, j), column in loaded.items():
             if q == 1:
-                persons.setdefault((i, j), []).append(column)
+                on_board[i, j] = column
             else:
-                carried = model.column(0.0)
-                model.row([(carried, 1.0), (column, -float(q))], upper=0.0)
-                persons.setdefault((i, j), []).append(carried)
+                on_board[i, j] = model.column(0.0)
+                model.row([(on_board[i, j], 1.0), (column, -float(q))], upper=0.0)
+            persons.setdefault((i, j), []).append(on_board[i, j])
         model.row([(c, 1.0) for c in first.values()], upper=1.0)
         # a bus with trips has a first one from its depot
         model.row([*((c, 1.0) for c in loaded.values()),
@@ -822,7 +874,7 @@ def _flow_model(instance: BepInstance, above: int, below: int, cuts: list[frozen
     for j in sinks:
         model.row([(c, 1.0) for i in sources for c in persons[i, j]],
                   upper=float(instance.shelter_capacities[j]))
-    solver = model.solve({"mip_max_nodes": effort.exact_nodes, "mip_rel_gap": 0.0,
+    solver = model.solve({"mip_max_nodes": nodes, "mip_rel_gap": 0.0,
                           "mip_abs_gap": 0.99}, seed=seed)
     return solver, legs
 
@@ -883,7 +935,11 @@ def solve_bep(instance: BepInstance, *, seed: int = 0, effort: Effort | None = N
     if found > bound:
         exact = _flow_bound(instance, bound, found, effort, seed)
         if exact is not None:
-            bound = max(bound, exact)
+            bound = max(bound, exact[0])
+            if exact[1] is not None:
+                solution = _finish(instance, exact[1], bound)
+                if solution.makespan < found:
+                    return solution
     if found > bound:
         search.anneal(effort.search_legs - first, bound)
     return _solution(instance, search, bound)
@@ -950,8 +1006,13 @@ def _solution(instance: BepInstance, search: _Search, bound: int) -> BepSolution
             else:
                 trips.extend(_walk(instance, instance.bus_depots[bus], None, point))
             trips.append(BepTrip(point, search.shelter[load], search.size[load]))
-        routes.append(tuple(trips))
+        routes.append(trips)
         assert bus_time(instance, bus, trips) == search.route_time(bus, route)
+    return _finish(instance, routes, bound)
+
+
+def _finish(instance: BepInstance, routes: list[list[BepTrip]], bound: int) -> BepSolution:
     times = tuple(bus_time(instance, bus, trips) for bus, trips in enumerate(routes))
     makespan = max(times)
-    return BepSolution(tuple(routes), times, makespan, min(bound, makespan), makespan <= bound)
+    return BepSolution(tuple(tuple(trips) for trips in routes), times, makespan,
+                       min(bound, makespan), makespan <= bound)
