@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
-from corridor.domain import Intent
+from corridor.domain import Intent, ManifestLine, VehicleKind, VehicleTrip
 from corridor.domain.errors import Forbidden, InvalidValue, NotFound
 from corridor.domain.events import (
     REFUSALS,
@@ -25,6 +26,7 @@ from corridor.domain.events import (
 from corridor.tracking import scans
 from corridor.tracking.cases import open_cases
 from corridor.tracking.projections import project
+from corridor.tracking.roster import Roster
 from corridor.tracking.scans import (
     Recorded,
     board,
@@ -40,7 +42,14 @@ from corridor.tracking.scans import (
     upload,
     void,
 )
-from tests.test_tracking_fixtures import OPENING, Field, phone, supervisor
+from tests.test_tracking_fixtures import (
+    OPENING,
+    Field,
+    crossing,
+    crossing_plan,
+    phone,
+    supervisor,
+)
 
 CLEARED = ScreeningDecision.CLEARED
 HELD = ScreeningDecision.HELD
@@ -528,3 +537,18 @@ def test_held_then_resolved_case_closes(field: Field) -> None:
     assert closed.accepted and closed.person_ids == (case.person_id,)
     assert case.case_id not in {c.case_id for c in open_cases(project(field.roster,
                                                                       field.all()))}
+
+
+def test_a_household_split_over_two_vehicles_boards_each_with_its_own_scan() -> None:
+    """Scanning the household at each bus boards the members listed on that bus."""
+    plan = crossing_plan()
+    first = plan.convoys[0]
+    split = replace(first, trips=(
+        VehicleTrip("BUS-001", VehicleKind.BUS, (ManifestLine("H1", ("P1", "P2", "P3")),
+                                                  ManifestLine("H3", ("P5",)))),
+        VehicleTrip("BUS-002", VehicleKind.BUS, (ManifestLine("H3", ("P6",)),))))
+    field = Field()
+    field.roster = Roster(crossing(), replace(plan, convoys=(split, *plan.convoys[1:])))
+    _ready(field, "H3")
+    assert _board(field, "H3", "BUS-001").person_ids == ("P5",)
+    assert _board(field, "H3", "BUS-002").person_ids == ("P6",)

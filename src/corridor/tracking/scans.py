@@ -223,6 +223,12 @@ def _placement(roster: Roster, persons: Sequence[str], convoy_id: str,
     return None
 
 
+def _on(roster: Roster, person_id: str, convoy_id: str, vehicle_id: str) -> bool:
+    """Whether the plan puts the person on that vehicle of that convoy."""
+    place = roster.planned(person_id)
+    return place is not None and (place.convoy_id, place.vehicle_id) == (convoy_id, vehicle_id)
+
+
 def _convoy_known(roster: Roster, convoy_id: str, vehicle_id: str | None = None) -> bool:
     return roster.convoy(convoy_id) is not None and (
         vehicle_id is None or roster.has_vehicle(convoy_id, vehicle_id))
@@ -308,8 +314,10 @@ def board(log: EventLog, context: ScanContext, household_id: str, convoy_id: str
     Checks, in order: unknown_convoy, not_registered, revoked, stays, not_on_manifest,
     wrong_convoy, wrong_vehicle, already_boarded (every person has), convoy_departed,
     vehicle_out_of_service, held_at_checkpoint, not_checked_in, not_screened. Accepted: the
-    persons not boarded yet. Boarding part of a household (``person_ids``) is allowed; if the
-    convoy leaves without the rest, each of them gets a follow-up case (left behind).
+    persons not boarded yet. By default the members the plan puts on this vehicle (a household
+    the plan splits over vehicles boards each with its own scan), else the whole household.
+    Boarding part of a household (``person_ids``) is allowed; if the convoy leaves without the
+    rest, each of them gets a follow-up case (left behind).
     """
     _authorize(context, BOARD)
     scan = _Scan(context, EventKind.BOARDED, nonce, device_time, household_id, convoy_id,
@@ -323,6 +331,10 @@ def board(log: EventLog, context: ScanContext, household_id: str, convoy_id: str
         selected = _selection(roster, household_id, wanted)
         if selected is None:
             return scan.event(wanted or (), R.NOT_REGISTERED)
+        if wanted is None:
+            # A household the plan splits over vehicles boards each vehicle with its own scan.
+            here = tuple(p for p in selected if _on(roster, p, convoy_id, vehicle_id))
+            selected = here or selected
         if ticket_revoked:
             return scan.event(selected, R.REVOKED)
         view = _view(log, context, household_id, (convoy_id,))
