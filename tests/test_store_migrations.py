@@ -14,7 +14,9 @@ PROTECTION_TABLES = {"vault", "users", "grants", "credentials", "sign_in_failure
 TABLES_AT = {"0001": REGISTRY_TABLES, "0002": REGISTRY_TABLES | {"plans"},
              "0003": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES,
              "0004": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES
-             | {"shares", "disclosure_ledgers"}}
+             | {"shares", "disclosure_ledgers"},
+             "0005": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES
+             | {"shares", "disclosure_ledgers", "events"}}
 """The corridor tables at each revision, oldest first; a new migration adds its line here."""
 HEAD = list(TABLES_AT)[-1]
 

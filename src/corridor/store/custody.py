@@ -8,7 +8,9 @@ who deletes the last audit records (or the whole table) is found out by ``corrid
 
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -105,15 +107,20 @@ class Custody:
         A head that went further already is kept, unless ``force`` (a restored log).
         """
         head = sign_head(record, self.keyring.audit_key)
-        if self.head_path.exists() and not force:
-            current = AuditHead.from_bytes(self.head_path.read_bytes(), str(self.head_path))
-            if current.seq >= head.seq:  # another process went further meanwhile
-                return
-        partial = self.head_path.with_name(self.head_path.name + ".partial")
+        partial = self.head_path.with_name(
+            f"{self.head_path.name}.{os.getpid()}.{threading.get_ident()}.partial")
         try:
             self.head_path.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(head.to_bytes())
-            partial.replace(self.head_path)
+            # Processes that append at once take turns here, so the head never goes back.
+            with self.head_path.with_name(self.head_path.name + ".lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if self.head_path.exists() and not force:
+                    current = AuditHead.from_bytes(self.head_path.read_bytes(),
+                                                   str(self.head_path))
+                    if current.seq >= head.seq:  # another process went further meanwhile
+                        return
+                partial.write_bytes(head.to_bytes())
+                partial.replace(self.head_path)
         except OSError as error:
             raise StoreError(f"cannot write the audit head {self.head_path}: "
                              f"{error.strerror}") from None

@@ -53,6 +53,7 @@ from corridor.store.rows import (
 )
 from corridor.store.tables import (
     disclosure_ledgers,
+    events,
     households,
     operations,
     persons,
@@ -291,7 +292,7 @@ class Database:
                 # What was shared or published stays on record across a new registry.
                 kept = {table: [dict(row._mapping) for row in connection.execute(
                             select(table).where(table.c.operation_id == operation_id))]
-                        for table in (shares, disclosure_ledgers)}
+                        for table in (shares, disclosure_ledgers, events)}
                 _delete_operation(connection, operation_id)
             try:
                 connection.execute(insert(operations).values(
@@ -642,7 +643,7 @@ def _operation_exists(connection: Connection, operation_id: str) -> bool:
 def _delete_operation(connection: Connection, operation_id: str) -> None:
     # Children first, so that no cascade has to find them row by row. Plans go too: they name
     # households of the registry being replaced.
-    for table in (shares, disclosure_ledgers, plans, persons, households, operations):
+    for table in (events, shares, disclosure_ledgers, plans, persons, households, operations):
         connection.execute(delete(table).where(table.c.operation_id == operation_id))
 
 

@@ -34,6 +34,7 @@ from corridor.store.tables import (
     audit_log,
     credentials,
     disclosure_ledgers,
+    events,
     grants,
     households,
     operations,
@@ -51,8 +52,8 @@ MAX_MATCHES = 200
 BACKUP_FORMAT = "corridor-backup"
 BACKUP_VERSION = 1
 BACKUP_TABLES: tuple[Table, ...] = (operations, households, persons, plans, shares,
-                                    disclosure_ledgers, vault, users, grants, credentials,
-                                    sign_in_failures, audit_log)
+                                    disclosure_ledgers, events, vault, users, grants,
+                                    credentials, sign_in_failures, audit_log)
 """Every table, parents first: the order a restore writes them in."""
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -257,6 +258,32 @@ class DisclosureLedgerRow(Base):
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class EventRow(Base):
+    """One field event (:class:`corridor.domain.events.Event`), never updated or deleted.
+
+    Only what the log is searched by is in clear (ids, the kind); the event itself, with its
+    officer, device, times, reasons and payload, is sealed.
+    """
+
+    __tablename__ = "events"
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    operation_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("operations.operation_id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    household_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    convoy_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        UniqueConstraint("operation_id", "nonce"),
+        Index(None, "operation_id", "household_id"),
+        Index(None, "operation_id", "convoy_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+
 metadata = Base.metadata
 """The metadata of every table; the migrations at head must match it exactly."""
 
@@ -272,3 +299,4 @@ sign_in_failures: Table = metadata.tables["sign_in_failures"]
 audit_log: Table = metadata.tables["audit_log"]
 shares: Table = metadata.tables["shares"]
 disclosure_ledgers: Table = metadata.tables["disclosure_ledgers"]
+events: Table = metadata.tables["events"]

@@ -1,0 +1,177 @@
+"""The field event log in the database: :class:`corridor.tracking.ports.EventLog` for real.
+
+Every event is one row, sealed like the registry (its officer, device, times, reasons and payload
+can name or describe people); the operation, nonce, kind, household and convoy stay in clear so
+that the log can be searched. ``(operation_id, nonce)`` is unique, and an append that meets its
+nonce already stored returns the first event unchanged (``INSERT ... ON CONFLICT DO NOTHING``,
+then a read): a phone that retries never records twice.
+
+``lock_household`` opens one write transaction for a decision: on SQLite ``BEGIN IMMEDIATE``
+(one writer at a time), on PostgreSQL a transaction-scoped advisory lock on the household, so
+that two phones boarding one household are decided one after the other. Every accepted or
+refused scan about a household is audited in the same transaction as its append.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from corridor.domain.errors import StoreError
+from corridor.domain.events import Event, EventKind
+from corridor.interop.event_json import event_from_dict, event_to_dict
+from corridor.security.audit import AuditRecord
+from corridor.store.database import Database
+from corridor.store.tables import events
+
+
+def _record_id(operation_id: str, nonce: str) -> str:
+    return f"{operation_id}/event/{nonce}"
+
+
+class StoreEventLog:
+    """The event log of one database; share it between the threads of one process."""
+
+    CACHED_EVENTS = 500_000
+    """Decoded events kept: an event never changes, so a decision re-reading a household's
+    events opens only the ones it has not seen (scans of one household would otherwise cost
+    more with every scan)."""
+
+    def __init__(self, database: Database, *, audited: bool = True) -> None:
+        self._db = database
+        self._audited = audited
+        self._local = threading.local()
+        self._decoded: dict[tuple[str, int], Event] = {}
+
+    # -- connections -------------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self, *, write: bool = True) -> Iterator[Connection]:
+        held: Connection | None = getattr(self._local, "connection", None)
+        if held is not None:
+            yield held
+            return
+        if not write:
+            with self._db._errors(), self._db._reading() as connection:
+                yield connection
+            return
+        with self._db._errors(), self._db._writing() as connection:
+            records: list[AuditRecord] = []
+            self._local.records = records
+            try:
+                yield connection
+            finally:
+                self._local.records = None
+        self._publish(records)
+
+    def _publish(self, records: list[AuditRecord]) -> None:
+        if records:
+            self._db.custody.publish_head(records[-1])
+
+    @contextmanager
+    def lock_household(self, operation_id: str, household_id: str) -> Iterator[None]:
+        """Hold the household while a decision about it is read, made and appended."""
+        if getattr(self._local, "connection", None) is not None:
+            raise StoreError("lock_household is not re-entrant")
+        records: list[AuditRecord] = []
+        with self._db._errors(), self._db._writing() as connection:
+            if connection.dialect.name == "postgresql":
+                key = int.from_bytes(hashlib.blake2b(
+                    f"{operation_id}/{household_id}".encode(), digest_size=8).digest(),
+                    "big", signed=True)
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+            self._local.connection = connection
+            self._local.records = records
+            try:
+                yield
+            finally:
+                self._local.connection = None
+                self._local.records = None
+        self._publish(records)
+
+    # -- the port ----------------------------------------------------------------------------
+
+    def append(self, event: Event) -> Event:
+        """Store ``event`` unless its (operation, nonce) is stored; return the stored event."""
+        sealer = self._db.custody.sealer
+        body = event_to_dict(replace(event, event_id=None))
+        blob = sealer.seal(_record_id(event.operation_id, event.nonce),
+                           (json.dumps(body, sort_keys=True, ensure_ascii=False),))
+        with self._connection() as connection:
+            insert = (postgresql_insert if connection.dialect.name == "postgresql"
+                      else sqlite_insert)
+            statement = insert(events).values(
+                operation_id=event.operation_id, nonce=event.nonce, kind=event.kind.value,
+                household_id=event.household_id, convoy_id=event.convoy_id, sealed=blob,
+            ).on_conflict_do_nothing(index_elements=["operation_id", "nonce"]).returning(
+                events.c.event_id)
+            event_id = connection.execute(statement).scalar_one_or_none()
+            if event_id is None:
+                first = self._find(connection, event.operation_id, event.nonce)
+                assert first is not None  # the conflict says it is there
+                return first
+            if self._audited and event.household_id is not None:
+                records: list[AuditRecord] | None = getattr(self._local, "records", None)
+                record = self._db.custody.audit(
+                    connection, f"{event.officer}@{event.device}", f"event.{event.kind.value}",
+                    f"operation {event.operation_id}: household {event.household_id}",
+                    event.reason or event.outcome.value)
+                if records is not None:
+                    records.append(record)
+            return replace(event, event_id=int(event_id))
+
+    def find(self, operation_id: str, nonce: str) -> Event | None:
+        """The stored event of the operation with that nonce, or None."""
+        with self._connection(write=False) as connection:
+            return self._find(connection, operation_id, nonce)
+
+    def _find(self, connection: Connection, operation_id: str, nonce: str,
+              ) -> Event | None:
+        row = connection.execute(select(events.c.event_id, events.c.nonce, events.c.sealed)
+                                 .where(events.c.operation_id == operation_id,
+                                        events.c.nonce == nonce)).first()
+        return None if row is None else self._decode(operation_id, row)
+
+    def events(self, operation_id: str, *, household_id: str | None = None,
+               convoy_id: str | None = None, kinds: Collection[EventKind] | None = None,
+               since: int | None = None) -> Sequence[Event]:
+        """The operation's events in ``event_id`` order, filtered by every argument given."""
+        statement = (select(events.c.event_id, events.c.nonce, events.c.sealed)
+                     .where(events.c.operation_id == operation_id)
+                     .order_by(events.c.event_id))
+        if household_id is not None:
+            statement = statement.where(events.c.household_id == household_id)
+        if convoy_id is not None:
+            statement = statement.where(events.c.convoy_id == convoy_id)
+        if kinds is not None:
+            statement = statement.where(events.c.kind.in_([k.value for k in kinds]))
+        if since is not None:
+            statement = statement.where(events.c.event_id > since)
+        with self._connection(write=False) as connection:
+            rows = connection.execute(statement).all()
+        return [self._decode(operation_id, row) for row in rows]
+
+    def _decode(self, operation_id: str, row: Sequence[Any]) -> Event:
+        event_id: int = row[0]
+        nonce: str = row[1]
+        blob: bytes = row[2]
+        known = self._decoded.get((operation_id, event_id))
+        if known is not None:
+            return known
+        (text,) = self._db.custody.sealer.open(_record_id(operation_id, nonce), blob)
+        event = replace(event_from_dict(json.loads(text or "{}"), "the event log",
+                                        f"event {event_id}"), event_id=int(event_id))
+        if len(self._decoded) >= self.CACHED_EVENTS:
+            self._decoded.clear()
+        self._decoded[(operation_id, int(event_id))] = event
+        return event
