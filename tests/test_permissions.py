@@ -275,3 +275,36 @@ def test_each_reading_role_sees_exactly_its_fields(
     assert set(household) - {"linked_to"} == HOUSEHOLD_ALWAYS | HOUSEHOLD_FIELDS[role]
     for person in household["members"]:
         assert set(person) == PERSON_ALWAYS | PERSON_FIELDS[role]
+
+
+def test_every_action_the_field_use_cases_ask_for_is_in_the_permission_table() -> None:
+    """tracking names its actions as text; each must be an Action some role holds."""
+    from corridor.security.permissions import PERMISSIONS, Action
+    from corridor.tracking.scans import ACTIONS, ENTER_TALLY, FORCE
+
+    held = {action.value for actions in PERMISSIONS.values() for action in actions}
+    for name in {*ACTIONS.values(), ENTER_TALLY, FORCE}:
+        assert name in {a.value for a in Action} and name in held, name
+
+
+@pytest.mark.parametrize(("role", "allowed_actions"), [
+    (R.CHECKPOINT_OFFICER, {"scan.check_in", "scan.screen", "scan.board", "scan.no_show",
+                            "cases.report"}),
+    (R.CONVOY_LEAD, {"scan.check_in", "scan.board", "scan.no_show", "scan.disembark",
+                     "convoy.report", "cases.report"}),
+    (R.MEDICAL_OFFICER, {"medical.report"}),
+    (R.COORDINATOR, {"scan.force", "events.void", "conflicts.resolve", "tallies.enter",
+                     "convoy.report"}),
+    (R.PROTECTION_OFFICER, {"cases.resolve", "cases.report"}),
+    (R.MONITOR, set()),
+    (R.AUDITOR, set()),
+])
+def test_field_actions_by_role(role: Role, allowed_actions: set[str]) -> None:
+    """Who may scan, report and decide in the field, written out by hand."""
+    from corridor.security.permissions import Principal, decider
+
+    field = {"scan.check_in", "scan.screen", "scan.board", "scan.no_show", "scan.disembark",
+             "convoy.report", "medical.report", "cases.resolve", "cases.report", "scan.force",
+             "events.void", "conflicts.resolve", "tallies.enter"}
+    may = decider(Principal("someone", (Grant(role),)), "al-waer-test")
+    assert {name for name in field if may(name)} == allowed_actions

@@ -11,7 +11,7 @@ the record it gets (:func:`visible_person`, :func:`visible_household`), never ma
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -62,6 +62,22 @@ class Action(StrEnum):
     SHARE_EXPORT = "share.export"
     SHARE_LIST = "share.list"
     RETENTION_PURGE = "retention.purge"
+    SCAN_CHECK_IN = "scan.check_in"
+    SCAN_SCREEN = "scan.screen"
+    SCAN_BOARD = "scan.board"
+    SCAN_NO_SHOW = "scan.no_show"
+    SCAN_CHANGE_INTENT = "scan.change_intent"
+    SCAN_DISEMBARK = "scan.disembark"
+    CONVOY_REPORT = "convoy.report"
+    MEDICAL_REPORT = "medical.report"
+    INCIDENTS_REPORT = "incidents.report"
+    CASES_REPORT = "cases.report"
+    CASES_RESOLVE = "cases.resolve"
+    CASES_READ = "cases.read"
+    SCAN_FORCE = "scan.force"
+    EVENTS_VOID = "events.void"
+    CONFLICTS_RESOLVE = "conflicts.resolve"
+    TALLIES_ENTER = "tallies.enter"
 
 
 class Field(StrEnum):
@@ -88,18 +104,28 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
                         A.AUDIT_VERIFY, A.RETENTION_PURGE}),
     R.COORDINATOR: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_IMPORT,
                               A.REGISTRY_READ, A.PLAN_CREATE, A.PLAN_READ, A.TOKENS_OWN,
-                              A.SHARE_REQUEST, A.SHARE_EXPORT, A.SHARE_LIST}),
+                              A.SHARE_REQUEST, A.SHARE_EXPORT, A.SHARE_LIST, A.CONVOY_REPORT,
+                              A.INCIDENTS_REPORT, A.SCAN_FORCE, A.EVENTS_VOID,
+                              A.CONFLICTS_RESOLVE, A.TALLIES_ENTER}),
     R.REGISTRAR: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_IMPORT,
-                            A.REGISTRY_READ, A.TOKENS_OWN}),
+                            A.REGISTRY_READ, A.TOKENS_OWN, A.SCAN_CHANGE_INTENT,
+                            A.TALLIES_ENTER}),
     R.CHECKPOINT_OFFICER: frozenset({A.OPERATION_LIST, A.REGISTRY_READ, A.PLAN_READ,
-                                     A.TOKENS_OWN}),
-    R.CONVOY_LEAD: frozenset({A.OPERATION_LIST, A.REGISTRY_READ, A.PLAN_READ, A.TOKENS_OWN}),
+                                     A.TOKENS_OWN, A.SCAN_CHECK_IN, A.SCAN_SCREEN,
+                                     A.SCAN_BOARD, A.SCAN_NO_SHOW, A.SCAN_CHANGE_INTENT,
+                                     A.INCIDENTS_REPORT, A.CASES_REPORT}),
+    R.CONVOY_LEAD: frozenset({A.OPERATION_LIST, A.REGISTRY_READ, A.PLAN_READ, A.TOKENS_OWN,
+                              A.SCAN_CHECK_IN, A.SCAN_BOARD, A.SCAN_NO_SHOW, A.SCAN_DISEMBARK,
+                              A.CONVOY_REPORT, A.INCIDENTS_REPORT, A.CASES_REPORT}),
     R.MEDICAL_OFFICER: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_READ,
-                                  A.PLAN_READ, A.TOKENS_OWN}),
+                                  A.PLAN_READ, A.TOKENS_OWN, A.MEDICAL_REPORT,
+                                  A.INCIDENTS_REPORT}),
     R.PROTECTION_OFFICER: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_READ,
                                      A.REGISTRY_EXPORT, A.PLAN_READ, A.TOKENS_OWN,
                                      A.KEYS_DESTROY, A.AUDIT_READ, A.AUDIT_VERIFY,
-                                     A.SHARE_APPROVE, A.SHARE_LIST}),
+                                     A.SHARE_APPROVE, A.SHARE_LIST, A.SCAN_CHANGE_INTENT,
+                                     A.INCIDENTS_REPORT, A.CASES_REPORT, A.CASES_RESOLVE,
+                                     A.CASES_READ}),
     R.MONITOR: frozenset({A.OPERATION_LIST, A.FIGURES_PROTECTED, A.TOKENS_OWN}),
     R.AUDITOR: frozenset({A.OPERATION_LIST, A.AUDIT_READ, A.AUDIT_VERIFY, A.TOKENS_OWN}),
 }
@@ -167,6 +193,20 @@ def allowed(principal: Principal, action: Action, operation_id: str | None = Non
     """Whether ``principal`` may take ``action`` on ``operation_id``."""
     return any(action in PERMISSIONS[g.role] for g in principal.grants
                if g.covers(operation_id))
+
+
+def decider(principal: Principal, operation_id: str) -> Callable[[str], bool]:
+    """``may(action name)`` for the field use cases (:mod:`corridor.tracking`), from this table.
+
+    An action name this table does not know is refused (and a test keeps the names in step).
+    """
+    known = {action.value: action for action in Action}
+
+    def may(name: str) -> bool:
+        action = known.get(name)
+        return action is not None and allowed(principal, action, operation_id)
+
+    return may
 
 
 def authorize(principal: Principal, action: Action, operation_id: str | None = None) -> None:
