@@ -73,6 +73,12 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "share list": frozenset({R.COORDINATOR, R.PROTECTION_OFFICER}),
     "share export": frozenset({R.COORDINATOR}),
     "share trace": frozenset({R.PROTECTION_OFFICER}),
+    "field upload": frozenset({R.CHECKPOINT_OFFICER, R.CONVOY_LEAD}),  # a check-in batch
+    "field status": frozenset({R.COORDINATOR, R.REGISTRAR, R.MEDICAL_OFFICER,
+                               R.PROTECTION_OFFICER}),
+    "field reconcile": frozenset({R.COORDINATOR, R.REGISTRAR, R.MEDICAL_OFFICER,
+                                  R.PROTECTION_OFFICER}),
+    "field cases": frozenset({R.PROTECTION_OFFICER}),
     "backup": frozenset({R.ADMIN}),
     "purge": frozenset({R.ADMIN}),
     "restore": frozenset({R.ADMIN}),
@@ -127,6 +133,8 @@ class Template:
     folder: Path
     tokens: dict[Role, str]
     reference: str
+    convoy: str = ""
+    household: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +156,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         db.import_scenario(scenario, actor="test set-up")
         from corridor.planner import make_plan
 
-        db.save_plan(make_plan(scenario).plan)
+        plan = make_plan(scenario).plan
+        db.save_plan(plan)
         fields = scenario.operation.agreement.terms.shared_fields
         operation = scenario.operation.operation_id
         for _ in range(3):  # 1: requested; 2: approved; 3: exported
@@ -158,7 +167,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         approve_share(db, 3, approver="bystander", actor="bystander")
         _share, listed = share_list(db, 3, actor="u-coordinator")
     reference = listed.decode().splitlines()[1].split(",")[0]
-    return Template(folder, tokens, reference)
+    first = plan.convoys[0]
+    return Template(folder, tokens, reference, first.convoy_id,
+                    first.trips[0].lines[0].household_id)
 
 
 def _sharing(scenario: Scenario) -> Scenario:
@@ -169,8 +180,14 @@ def _sharing(scenario: Scenario) -> Scenario:
 
 
 def _arguments(command: str, home: Path, role: Role, token: str,
-               template_reference: str) -> list[str]:
+               template: Template) -> list[str]:
     name = f"u-{role.value}"
+    template_reference = template.reference
+    batch = home / "batch.jsonl"
+    batch.write_text(json.dumps({"nonce": f"m-{role.value}", "kind": "checked_in",
+                                 "device_time": "2017-03-18T06:00:00",
+                                 "household_id": template.household,
+                                 "convoy_id": template.convoy}) + "\n")
     table: dict[str, Callable[[], list[str]]] = {
         "init": lambda: ["init"],
         "generate": lambda: ["generate", str(home / "generated"), "--leaving", "2000"],
@@ -206,6 +223,10 @@ def _arguments(command: str, home: Path, role: Role, token: str,
         "share trace": lambda: ["share", "trace", template_reference],
         "backup": lambda: ["backup", str(home / "backup.corridor")],
         "purge": lambda: ["purge", "--dry-run"],
+        "field upload": lambda: ["field", "upload", str(batch), "--device", "phone-1"],
+        "field status": lambda: ["field", "status"],
+        "field reconcile": lambda: ["field", "reconcile", template.convoy],
+        "field cases": lambda: ["field", "cases"],
         "restore": lambda: ["restore", str(home / "backup.corridor")],
     }
     return table[command]()
@@ -237,7 +258,7 @@ def test_each_role_may_run_exactly_its_commands(
     monkeypatch.setenv("COLUMNS", "200")
     if command == "restore":
         (home / "backup.corridor").write_bytes(b"not a backup")
-    status = run(_arguments(command, home, role, token, template.reference))
+    status = run(_arguments(command, home, role, token, template))
     output = capsys.readouterr()
     if role in ALLOWED[command]:
         assert status != ExitCode.ACCESS, output.err

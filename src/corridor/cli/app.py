@@ -355,7 +355,7 @@ def demo(
 
 
 def _register_protection_commands() -> None:
-    from corridor.cli import accounts, protection, replanning, sharing
+    from corridor.cli import accounts, field, protection, replanning, sharing
 
     app.command()(accounts.login)
     app.command()(accounts.logout)
@@ -369,6 +369,7 @@ def _register_protection_commands() -> None:
     app.command("restore")(protection.restore_command)
     app.add_typer(sharing.share_app, name="share")
     app.command("purge")(protection.purge_command)
+    app.add_typer(field.field_app, name="field")
     app.command("replan")(replanning.replan)
 
 

@@ -77,7 +77,7 @@ def event_from_dict(data: object, source: str, path: str = "event") -> Event:
     values: dict[str, Any] = {}
     for key, value in data.items():
         try:
-            values[key] = _field(key, value, data)
+            values[key] = event_field(key, value, data)
         except (ValueError, TypeError, KeyError) as error:
             problem(key, f"{value!r} is not valid here ({error})")
     if problems:
@@ -95,7 +95,8 @@ def _text(value: object) -> str:
     return value
 
 
-def _field(key: str, value: object, data: dict[str, Any]) -> Any:
+def event_field(key: str, value: object, data: dict[str, Any]) -> Any:
+    """The typed value of one field of an event's JSON object (``data`` for the payload's kind)."""
     if key in {"device_time", "server_time"}:
         return datetime.fromisoformat(_text(value))
     if key == "kind":
@@ -146,3 +147,4 @@ def _payload(kind: type, value: dict[str, Any]) -> object:
     if unknown:
         raise ValueError(f"unknown payload fields {', '.join(sorted(unknown))}")
     return kind(**arguments)
+

@@ -508,9 +508,13 @@ def upload(log: EventLog, context: ScanContext, batch: Sequence[Recorded],
     needed |= {ACTIONS[item.kind] for item in batch}
     for action in sorted(needed):
         _authorize(context, action)
+    # A household scanned whole offline names no persons: it is about all its members.
     events = [_Scan(context, item.kind, item.nonce, item.device_time, item.household_id,
                     item.convoy_id, item.vehicle_id, item.payload, item.reason,
-                    source).event(item.person_ids, item.refusal, offline=True)
+                    source).event(item.person_ids or (
+                        context.roster.members(item.household_id)
+                        if item.household_id is not None and item.kind in SCAN_KINDS
+                        else ()), item.refusal, offline=True)
               for item in batch]
     return [log.append(event) for event in events]
 
