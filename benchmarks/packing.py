@@ -208,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             optimum, reference_l2 = reference[instance.name]
             outcomes.append(run(instance, optimum, reference_l2))
             progress.advance(task)
+            if instance is instances[-1] or instances[len(outcomes)].set_name != \
+                    instance.set_name:
+                progress.log(f"{instance.set_name}: done")
     table = Table(title=f"corridor's packer against first-fit decreasing ({platform.machine()}, "
                         f"Python {platform.python_version()})")
     for header in ("set", "instances", "at optimum", "max above", "proven", "L2 = reference",

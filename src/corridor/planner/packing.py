@@ -11,10 +11,12 @@ point is ``pack(sizes, capacity, seed=0, effort=1.0)``; the bounds ``l1_bound`` 
 2. first-fit and best-fit decreasing;
 3. column generation (Gilmore and Gomory's linear relaxation, solved with HiGHS, patterns
    priced by a knapsack): its value rounded up is a lower bound, usually the optimum;
-4. a dive on that relaxation: patterns the relaxation uses are fixed one after the other and the
-   rest re-solved, down to a whole packing;
-5. a local search that takes one vehicle away and moves and swaps items between vehicles until
-   none is over capacity (or its budget runs out).
+4. a short local search that takes one vehicle away and swaps up to two items each way between
+   vehicles until none is over capacity;
+5. a dive on the relaxation: patterns it uses are fixed one after the other and the rest
+   re-solved, down to a whole packing;
+6. the rest of the local search's moves, then up to six more dives, each choosing among the largest
+   values with the seeded generator, while columns are left.
 
 Every limit is a count (simplex iterations, columns, knapsack nodes, search moves) scaled by
 ``effort``, never a clock: the same sizes, capacity, seed and effort give the same packing.
@@ -43,6 +45,8 @@ TABLE_CAPACITY = 20_000
 branch and bound."""
 SEARCH_MOVES = 4_000
 """Moves the local search may make, at effort 1."""
+DIVES = 6
+"""Dives after the first one, at effort 1."""
 SIMPLEX_ITERATION_LIMIT = 50_000
 
 
@@ -368,6 +372,7 @@ def _dive(types: _Types, capacity: int, start: list[list[int]], ceiling: int,
         usable: list[list[int]] = np.unique(matrix[matrix.any(axis=1)], axis=0).tolist()
         if budget.columns <= 0:
             return None
+        budget.columns -= 1  # each round costs a column, so that dives always end
         relaxation = _solve_relaxation(types.weights, demands, capacity, usable, budget, seed)
         # Only the columns the relaxation uses, and the newest ones, go on to the next round:
         # the master stays small however long the dive.
@@ -610,7 +615,9 @@ def pack(sizes: Sequence[int], capacity: int, *, seed: int = 0,
             if fewer is None:
                 break
             best = fewer
-        while len(best) > lower and budget.columns > 0:
+        for _ in range(int(DIVES * effort)):
+            if len(best) <= lower or budget.columns <= 0:
+                break
             # Other dives, each choosing among the largest values with the seeded generator.
             dived = _dive(types, capacity, relaxation.columns, len(best), budget, seed, rng)
             if dived is not None:
