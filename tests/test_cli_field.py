@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from corridor.cli import console
 from corridor.cli.app import ExitCode, run
 from corridor.cli.identity import open_database
 from corridor.cli.settings import Settings
@@ -25,7 +26,9 @@ def field_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     token = make_staff(tmp_path, (Role.COORDINATOR, Role.CHECKPOINT_OFFICER))
     monkeypatch.setenv("CORRIDOR_HOME", str(tmp_path))
     monkeypatch.setenv("CORRIDOR_TOKEN", token)
-    monkeypatch.setenv("COLUMNS", "200")
+    # The consoles were made at import, at the test runner's width: make them wide.
+    monkeypatch.setattr(console.out, "width", 200)
+    monkeypatch.setattr(console.err, "width", 200)
     save_scenario(builders.scenario(), tmp_path / "scenario")
     assert run(["import", str(tmp_path / "scenario")]) == 0
     assert run(["plan", "--output", str(tmp_path / "plan.json")]) == 0
