@@ -93,6 +93,9 @@ def test_demo_runs_end_to_end_and_prints_the_coordinators_figures(home: Path) ->
         assert heading in out
     for label in ("Jarablus", "combatant", "female", "0-4", "60+", "ambulance"):
         assert label in out
+    for field in ("Field events of convoy", "Reconciliation", "conflict", "not_boarded",
+                  "follow-up cases open"):
+        assert field in out
     with sqlite3.connect(home / "demo" / "corridor.db") as db:
         columns = {row[1] for row in db.execute("pragma table_info(persons)")}
         (persons,) = db.execute("select count(*) from persons").fetchone()

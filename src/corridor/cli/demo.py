@@ -112,12 +112,23 @@ def _plan(run: DemoRun) -> None:
                      f"`CORRIDOR_HOME={run.folder} corridor plan --explain` shows every bound")
 
 
+def _field(run: DemoRun) -> None:
+    from corridor.cli.demo_field import simulate_first_convoy
+
+    assert run.stored is not None and run.plan is not None  # the plan step ran before
+    with open_database(run.settings) as db:
+        run.out.print(simulate_first_convoy(db, run.stored, run.plan))
+    run.notes.append("field events of the first convoy: `corridor field status` and "
+                     "`corridor field reconcile` show them again")
+
+
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("generate", _generate),
     ("accounts", _accounts),
     ("import", _import),
     ("summary", _summary),
     ("plan", _plan),
+    ("field", _field),
 ]
 
 
