@@ -8,7 +8,7 @@ point is ``pack(sizes, capacity, seed=0, effort=1.0)``; the bounds ``l1_bound`` 
 ``pack`` works in stages and stops as soon as a packing meets the best lower bound:
 
 1. lower bounds L1 (total size over capacity) and L2;
-2. first-fit and best-fit decreasing;
+2. first-fit and best-fit decreasing, then a short local search (below) towards the bounds;
 3. column generation (Gilmore and Gomory's linear relaxation, solved with HiGHS, patterns
    priced by a knapsack): its value rounded up is a lower bound, usually the optimum;
 4. a short local search that takes one vehicle away and swaps up to two items each way between
@@ -18,8 +18,9 @@ point is ``pack(sizes, capacity, seed=0, effort=1.0)``; the bounds ``l1_bound`` 
 6. the rest of the local search's moves, then up to six more dives, each choosing among the largest
    values with the seeded generator, while columns are left.
 
-Every limit is a count (simplex iterations, columns, knapsack nodes, search moves) scaled by
-``effort``, never a clock: the same sizes, capacity, seed and effort give the same packing.
+Every limit is a count (simplex iterations, rounds of pricing, knapsack nodes, search moves)
+scaled by ``effort``, never a clock: the same sizes, capacity, seed and effort give the same
+packing.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ import highspy
 import numpy as np
 
 EPSILON = 1e-6
-COLUMN_LIMIT = 3_000
-"""Columns priced in all of one ``pack`` call (dive included), at effort 1."""
+ROUND_LIMIT = 3_000
+"""Rounds of the linear programme (each followed by a pricing) in all of one ``pack`` call,
+dives included, at effort 1."""
 KNAPSACK_NODE_LIMIT = 300_000
 """Branch-and-bound nodes the pricing may use in all of one ``pack`` call, at effort 1, when the
 capacity is too large for a table."""
@@ -45,9 +47,13 @@ TABLE_CAPACITY = 20_000
 branch and bound."""
 SEARCH_MOVES = 4_000
 """Moves the local search may make, at effort 1."""
+COLUMNS_A_ROUND = 8
+"""Columns added to the linear programme after one pricing, at most."""
 DIVES = 6
 """Dives after the first one, at effort 1."""
 SIMPLEX_ITERATION_LIMIT = 50_000
+SIMPLEX_STRATEGY = 4
+"""HiGHS's primal simplex: added columns keep the last basis primal feasible."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +179,7 @@ def best_fit_decreasing(sizes: Sequence[int], capacity: int) -> list[list[int]]:
 class _Budget:
     """What is left of the deterministic limits of one ``pack`` call."""
 
-    columns: int
+    rounds: int
     moves: int
     nodes: int
 
@@ -214,8 +220,9 @@ class _Types:
 
 
 def _price_by_table(weights: list[int], demands: list[int], duals: list[float],
-                    capacity: int) -> tuple[float, list[int]]:
-    """The most valuable pattern, by dynamic programming over the capacity (bounded knapsack)."""
+                    capacity: int) -> tuple[float, list[list[int]]]:
+    """The best pattern's value and a few of the most valuable patterns, best first, by dynamic
+    programming over the capacity (bounded knapsack)."""
     table = np.zeros(capacity + 1)
     pieces: list[tuple[int, int, np.ndarray]] = []
     for t, (weight, demand, dual) in enumerate(zip(weights, demands, duals, strict=True)):
@@ -233,15 +240,29 @@ def _price_by_table(weights: list[int], demands: list[int], duals: list[float],
             table[span:] = np.where(take, candidate, table[span:])
             pieces.append((t, count, take))
     best = int(np.argmax(table))
-    value = float(table[best])
+    patterns = [_pattern_at(best, weights, pieces)]
+    # Other patterns that price out, ending at other fillings of the vehicle: several columns
+    # a round take fewer rounds of the linear programme.
+    rising = np.flatnonzero((table[1:] > table[:-1] + 1e-12) & (table[1:] > 1.0 + 1e-9)) + 1
+    for room in rising[np.argsort(-table[rising], kind="stable")][:3 * COLUMNS_A_ROUND]:
+        if len(patterns) >= COLUMNS_A_ROUND:
+            break
+        pattern = _pattern_at(int(room), weights, pieces)
+        if pattern not in patterns:
+            patterns.append(pattern)
+    return float(table[best]), patterns
+
+
+def _pattern_at(room: int, weights: list[int], pieces: list[tuple[int, int, np.ndarray]],
+                ) -> list[int]:
+    """The pattern the knapsack table holds at ``room``."""
     pattern = [0] * len(weights)
-    room = best
     for t, count, take in reversed(pieces):
         span = count * weights[t]
         if room >= span and take[room - span]:
             pattern[t] += count
             room -= span
-    return value, pattern
+    return pattern
 
 
 def _price_by_search(weights: list[int], demands: list[int], duals: list[float], capacity: int,
@@ -307,7 +328,8 @@ def _solve_relaxation(weights: list[int], demands: list[int], capacity: int,
     """
     solver = highspy._core._Highs()
     for name, option in (("output_flag", False), ("threads", 1), ("random_seed", seed),
-                         ("simplex_iteration_limit", SIMPLEX_ITERATION_LIMIT)):
+                         ("simplex_iteration_limit", SIMPLEX_ITERATION_LIMIT),
+                         ("simplex_strategy", SIMPLEX_STRATEGY)):
         solver.setOptionValue(name, option)
     types = len(weights)
     solver.addRows(types, np.array(demands, dtype=np.float64), np.full(types, highspy.kHighsInf),
@@ -332,13 +354,14 @@ def _solve_relaxation(weights: list[int], demands: list[int], capacity: int,
         solution = solver.getSolution()
         value = float(solver.getInfo().objective_function_value)
         duals = [max(0.0, d) for d in solution.row_dual]
-        if budget.columns <= 0:
+        if budget.rounds <= 0:
             break
         if capacity <= TABLE_CAPACITY:
-            best, pattern = _price_by_table(weights, demands, duals, capacity)
+            best, patterns = _price_by_table(weights, demands, duals, capacity)
             exact = True
         else:
             best, pattern, exact = _price_by_search(weights, demands, duals, capacity, budget)
+            patterns = [pattern]
             if best <= 1.0 + 1e-9 and not exact:
                 break  # nothing better found in the nodes left: stop pricing
         if exact:
@@ -347,9 +370,10 @@ def _solve_relaxation(weights: list[int], demands: list[int], capacity: int,
             if exact and best <= 1.0 + 1e-9:
                 bound = max(bound, value)
             break
-        budget.columns -= 1
-        columns.append(pattern)
-        add(pattern)
+        budget.rounds -= 1
+        for pattern in patterns:
+            columns.append(pattern)
+            add(pattern)
     return _Relaxation(value, list(solution.col_value), columns, bound)
 
 
@@ -370,9 +394,9 @@ def _dive(types: _Types, capacity: int, start: list[list[int]], ceiling: int,
                                                                      capacity),
                                      dtype=np.int64), np.array(demands, dtype=np.int64))
         usable: list[list[int]] = np.unique(matrix[matrix.any(axis=1)], axis=0).tolist()
-        if budget.columns <= 0:
+        if budget.rounds <= 0:
             return None
-        budget.columns -= 1  # each round costs a column, so that dives always end
+        budget.rounds -= 1  # each round of the dive counts too, so that dives always end
         relaxation = _solve_relaxation(types.weights, demands, capacity, usable, budget, seed)
         # Only the columns the relaxation uses, and the newest ones, go on to the next round:
         # the master stays small however long the dive.
@@ -589,34 +613,39 @@ def pack(sizes: Sequence[int], capacity: int, *, seed: int = 0,
         return PackingResult([], 0, 0, True)
     best = min(first_fit_decreasing(sizes, capacity), best_fit_decreasing(sizes, capacity),
                key=len)
-    budget = _Budget(columns=int(COLUMN_LIMIT * effort), moves=int(SEARCH_MOVES * effort),
+    budget = _Budget(rounds=int(ROUND_LIMIT * effort), moves=int(SEARCH_MOVES * effort),
                      nodes=int(KNAPSACK_NODE_LIMIT * effort))
     rng = random.Random(seed)
+
+    def search(packing: list[list[int]], bound: int, moves: int) -> list[list[int]]:
+        """Take vehicles away while the search finds room, within ``moves`` of the budget."""
+        spent = min(moves, budget.moves)
+        share = _Budget(rounds=0, moves=spent, nodes=0)
+        while len(packing) > bound:
+            fewer = _remove_one_bin(packing, sizes, capacity, share, rng)
+            if fewer is None:
+                break
+            packing = fewer
+        budget.moves -= spent - share.moves
+        return packing
+
+    if len(best) > lower and effort > 0:
+        # A first short search: when the simple bounds are met, no relaxation is needed.
+        best = search(best, lower, budget.moves // 10)
     if len(best) > lower and effort > 0:
         types = _Types(sizes)
         start = types.to_patterns(best, sizes)
         relaxation = _solve_relaxation(types.weights, types.demands, capacity, start, budget,
                                        seed)
         lower = max(lower, ceil(relaxation.bound - EPSILON))
-        quick = _Budget(columns=0, moves=budget.moves // 4, nodes=0)
-        budget.moves -= quick.moves
-        while len(best) > lower:
-            fewer = _remove_one_bin(best, sizes, capacity, quick, rng)
-            if fewer is None:
-                break
-            best = fewer
-        budget.moves += quick.moves
+        best = search(best, lower, budget.moves // 4)
         if len(best) > lower:
             dived = _dive(types, capacity, relaxation.columns, len(best), budget, seed)
             if dived is not None:
                 best = types.to_bins(dived)
-        while len(best) > lower:
-            fewer = _remove_one_bin(best, sizes, capacity, budget, rng)
-            if fewer is None:
-                break
-            best = fewer
+        best = search(best, lower, budget.moves)
         for _ in range(int(DIVES * effort)):
-            if len(best) <= lower or budget.columns <= 0:
+            if len(best) <= lower or budget.rounds <= 0:
                 break
             # Other dives, each choosing among the largest values with the seeded generator.
             dived = _dive(types, capacity, relaxation.columns, len(best), budget, seed, rng)
