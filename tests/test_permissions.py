@@ -82,10 +82,13 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "backup": frozenset({R.ADMIN}),
     "purge": frozenset({R.ADMIN}),
     "restore": frozenset({R.ADMIN}),
+    "serve": EVERYONE,  # needs the key file, not a role; each route checks its caller
 }
 """Who may run each command (``corridor COMMAND``), by role."""
 
-NOT_RUN_HERE = {"demo": "makes its own folder, database and account; tests/test_cli.py runs it"}
+NOT_RUN_HERE = {"demo": "makes its own folder, database and account; tests/test_cli.py runs it",
+                "serve": "runs until killed; tests/test_web_crash.py starts and kills it, and "
+                         "tests/test_web_permissions.py checks every route against every role"}
 
 HOUSEHOLD_ALWAYS = {"household_id", "assembly_point", "members"}
 PERSON_ALWAYS = {"person_id", "household_id"}

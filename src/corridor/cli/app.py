@@ -355,7 +355,7 @@ def demo(
 
 
 def _register_protection_commands() -> None:
-    from corridor.cli import accounts, field, protection, replanning, sharing
+    from corridor.cli import accounts, field, protection, replanning, serve, sharing
 
     app.command()(accounts.login)
     app.command()(accounts.logout)
@@ -371,6 +371,7 @@ def _register_protection_commands() -> None:
     app.command("purge")(protection.purge_command)
     app.add_typer(field.field_app, name="field")
     app.command("replan")(replanning.replan)
+    app.command("serve")(serve.serve)
 
 
 _register_protection_commands()

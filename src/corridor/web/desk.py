@@ -1,0 +1,240 @@
+"""The field use cases wired to the store for the routes: who asks, the roster, the context.
+
+A route hands this module what it parsed and gets back what the use case stored or computed; it
+holds no query and no permission logic of its own. The roster (the registry and the newest plan,
+indexed) is built once per operation and plan, and built again when a newer plan is stored.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from corridor.domain.errors import InvalidValue, NotFound
+from corridor.domain.events import Event, ScreeningDecision, Source
+from corridor.security.permissions import Action, Principal, authorize, decider
+from corridor.security.tickets import RevocationList, TicketRevoked, verify_ticket
+from corridor.store import Database
+from corridor.store.accounts import Accounts
+from corridor.store.events import StoreEventLog
+from corridor.tracking import (
+    GROUPINGS,
+    CountKey,
+    Discrepancy,
+    FollowUpCase,
+    Projection,
+    Roster,
+    ScanContext,
+    StageCounts,
+    board,
+    check_in,
+    disembark,
+    mark_no_show,
+    open_cases,
+    project,
+    screen,
+    upload,
+)
+from corridor.tracking.scans import ACTIONS, ENTER_TALLY
+from corridor.tracking.uploads import recorded_from_dict
+from corridor.web.schemas import RecordedIn, ScanAction, ScanIn
+
+SCAN_ACTIONS: Mapping[ScanAction, Action] = {
+    ScanAction.CHECK_IN: Action.SCAN_CHECK_IN,
+    ScanAction.SCREEN: Action.SCAN_SCREEN,
+    ScanAction.BOARD: Action.SCAN_BOARD,
+    ScanAction.NO_SHOW: Action.SCAN_NO_SHOW,
+    ScanAction.DISEMBARK: Action.SCAN_DISEMBARK,
+}
+"""The permission each scan route needs (the use case asks again)."""
+
+DEFAULT_DEVICE = "api"
+"""The device of a scan sent with a session rather than a device token."""
+
+
+@dataclass(frozen=True, slots=True)
+class Uploaded:
+    """What an upload stored: one event an item, and how many were new."""
+
+    events: list[Event]
+    fresh: int
+
+
+class Desk:
+    """The use cases of :mod:`corridor.tracking` on one database, for many threads at once."""
+
+    def __init__(self, database: Database, ticket_public_key: bytes,
+                 revocations: Mapping[str, RevocationList],
+                 clock: Callable[[], datetime]) -> None:
+        self.database = database
+        self.log = StoreEventLog(database)
+        self._accounts = Accounts(database)
+        self._public_key = ticket_public_key
+        self._revocations = dict(revocations)
+        self._clock = clock
+        self._rosters: dict[str, tuple[int, Roster]] = {}
+        self._loading = threading.Lock()
+
+    @property
+    def ticket_public_key(self) -> bytes:
+        """The Ed25519 public key that verifies tickets and revocation lists."""
+        return self._public_key
+
+    # -- who asks, and under which roster ------------------------------------------------------
+
+    def principal(self, token: str) -> Principal:
+        """Who holds ``token`` (a session or a device token); NotSignedIn otherwise."""
+        return self._accounts.principal(token)
+
+    def roster(self, principal: Principal, operation_id: str) -> Roster:
+        """The operation's registry and newest plan, indexed; rebuilt when a newer plan is
+        stored. NotFound for an unknown operation or one with no plan yet."""
+        stored = self.database.plans(operation_id)
+        if not stored:
+            raise NotFound(f"operation {operation_id} has no plan yet: run `corridor plan`")
+        newest = max(stored, key=lambda plan: (plan.created_at, plan.plan_id)).plan_id
+        cached = self._rosters.get(operation_id)
+        if cached is not None and cached[0] == newest:
+            return cached[1]
+        with self._loading:
+            cached = self._rosters.get(operation_id)
+            if cached is None or cached[0] != newest:
+                scenario = self.database.load_scenario(
+                    operation_id, actor=principal.label, reason="roster for field scans")
+                plan = self.database.load_plan(operation_id, newest)
+                cached = (newest, Roster(scenario, plan))
+                self._rosters[operation_id] = cached
+            return cached[1]
+
+    def context(self, principal: Principal, roster: Roster) -> ScanContext:
+        """The scan context of ``principal`` now, with the permission table deciding."""
+        zone = ZoneInfo(roster.scenario.operation.timezone)
+        now = self._clock().astimezone(zone).replace(tzinfo=None, microsecond=0)
+        return ScanContext(roster, principal.name, principal.device or DEFAULT_DEVICE, now,
+                           decider(principal, roster.operation_id))
+
+    # -- scans ---------------------------------------------------------------------------------
+
+    def scan(self, principal: Principal, operation_id: str, action: ScanAction,
+             request: ScanIn) -> tuple[Event, Roster]:
+        """Decide and store one online scan; a refusal is stored and returned like the rest."""
+        authorize(principal, SCAN_ACTIONS[action], operation_id)
+        roster = self.roster(principal, operation_id)
+        context = self.context(principal, roster)
+        household_id, revoked = self._household(operation_id, request)
+        if roster.household(household_id) is None:
+            raise NotFound(f"household {household_id} is not in the registry of operation "
+                           f"{operation_id}; nothing was stored")
+        nonce, at, persons = request.nonce, _local(request.device_time, roster), request.person_ids
+        log = self.log
+        if action is ScanAction.SCREEN:
+            decision = ScreeningDecision(_needed(request.decision, "decision", action))
+            event = screen(log, context, household_id, decision, reason=request.reason,
+                           ticket_revoked=revoked, nonce=nonce, device_time=at,
+                           person_ids=persons)
+        elif action is ScanAction.CHECK_IN:
+            event = check_in(log, context, household_id,
+                             _needed(request.convoy_id, "convoy_id", action),
+                             ticket_revoked=revoked, nonce=nonce, device_time=at,
+                             person_ids=persons)
+        elif action is ScanAction.BOARD:
+            event = board(log, context, household_id,
+                          _needed(request.convoy_id, "convoy_id", action),
+                          _needed(request.vehicle_id, "vehicle_id", action),
+                          ticket_revoked=revoked, nonce=nonce, device_time=at,
+                          person_ids=persons)
+        elif action is ScanAction.NO_SHOW:
+            event = mark_no_show(log, context, household_id,
+                                 _needed(request.convoy_id, "convoy_id", action),
+                                 nonce=nonce, device_time=at, person_ids=persons)
+        else:
+            event = disembark(log, context, household_id,
+                              _needed(request.convoy_id, "convoy_id", action),
+                              vehicle_id=request.vehicle_id, nonce=nonce, device_time=at,
+                              person_ids=persons)
+        return event, roster
+
+    def _household(self, operation_id: str, request: ScanIn) -> tuple[str, bool]:
+        """The household a scan is about, and whether its ticket was revoked."""
+        if (request.household_id is None) == (request.ticket is None):
+            raise InvalidValue("send either household_id or ticket (the QR payload), not both "
+                               "and not neither", "household_id")
+        if request.ticket is None:
+            assert request.household_id is not None
+            return request.household_id, False
+        revocations = self._revocations.get(operation_id) or RevocationList(
+            operation_id, datetime(1970, 1, 1, tzinfo=UTC))
+        try:
+            ticket = verify_ticket(request.ticket, self._public_key, revocations, operation_id)
+        except TicketRevoked as revoked:
+            return revoked.ticket.household_id, True
+        return ticket.household_id, False
+
+    def upload(self, principal: Principal, operation_id: str, device: str | None,
+               batch: Sequence[RecordedIn], paper_tally: bool) -> Uploaded:
+        """Store a batch recorded offline as it was, whole or not at all."""
+        recorded = [recorded_from_dict(item.model_dump(mode="json", exclude_none=True),
+                                       "the upload", f"events[{index}]")
+                    for index, item in enumerate(batch)]
+        for name in sorted({ACTIONS[r.kind] for r in recorded}
+                           | ({ENTER_TALLY} if paper_tally else set())):
+            authorize(principal, Action(name), operation_id)
+        roster = self.roster(principal, operation_id)
+        context = self.context(principal, roster)
+        if device is not None and principal.device is None:
+            context = ScanContext(roster, context.officer, device, context.server_time,
+                                  context.may)
+        source = Source.PAPER_TALLY if paper_tally else Source.SCAN
+        # One transaction for the whole batch: all of it is stored, or none.
+        with self.log.lock_household(operation_id, ""):
+            known = sum(1 for nonce in {r.nonce for r in recorded}
+                        if self.log.find(operation_id, nonce) is not None)
+            stored = upload(self.log, context, recorded, source)
+        return Uploaded(stored, len({event.nonce for event in stored}) - known)
+
+    # -- figures -------------------------------------------------------------------------------
+
+    def projection(self, principal: Principal, operation_id: str, action: Action) -> Projection:
+        """What the operation's events add up to, for a caller allowed ``action``."""
+        authorize(principal, action, operation_id)
+        roster = self.roster(principal, operation_id)
+        return project(roster, self.log.events(operation_id))
+
+    def counts(self, principal: Principal, operation_id: str,
+               groups: tuple[str, ...]) -> dict[CountKey, StageCounts]:
+        """Counts by stage grouped by ``groups`` (convoy, vehicle, destination, day)."""
+        unknown = sorted(set(groups) - set(GROUPINGS))
+        if unknown or not groups:
+            raise InvalidValue(f"group the counts by {', '.join(GROUPINGS)} (comma-separated), "
+                               f"not {', '.join(unknown) or 'nothing'}", "by")
+        return self.projection(principal, operation_id, Action.FIGURES_EXACT).counts(groups)
+
+    def reconcile(self, principal: Principal, operation_id: str,
+                  convoy_id: str) -> list[Discrepancy]:
+        """Every discrepancy of a convoy of the current plan."""
+        projection = self.projection(principal, operation_id, Action.FIGURES_EXACT)
+        if projection.roster.convoy(convoy_id) is None:
+            raise NotFound(f"convoy {convoy_id} is not in the current plan of operation "
+                           f"{operation_id}")
+        return projection.reconcile(convoy_id)
+
+    def cases(self, principal: Principal, operation_id: str) -> list[FollowUpCase]:
+        """The protection follow-up cases still open."""
+        return open_cases(self.projection(principal, operation_id, Action.CASES_READ))
+
+
+def _needed(value: str | None, name: str, action: ScanAction) -> str:
+    if value is None:
+        raise InvalidValue(f"a {action.value} scan needs {name}", name)
+    return value
+
+
+def _local(moment: datetime, roster: Roster) -> datetime:
+    """A device time as the operation's local wall-clock time (events carry no time zone)."""
+    if moment.tzinfo is None:
+        return moment
+    zone = ZoneInfo(roster.scenario.operation.timezone)
+    return moment.astimezone(zone).replace(tzinfo=None)

@@ -1,0 +1,43 @@
+"""Counts by stage, a convoy's reconciliation and the open follow-up cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from corridor.web.answers import cases_answer, reconciliation_answer, status_answer
+from corridor.web.dependencies import Caller, DeskDep
+from corridor.web.schemas import ERRORS, CasesOut, ReconciliationOut, StatusOut
+
+router = APIRouter(prefix="/api/v1/operations/{operation_id}", tags=["figures"],
+                   responses=ERRORS)
+
+OperationId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("/status", response_model=StatusOut, operation_id="status")
+def status(operation_id: OperationId, desk: DeskDep, caller: Caller,
+           by: Annotated[str, Query(max_length=100, description="convoy, vehicle, destination "
+                                    "or day, comma-separated")] = "convoy") -> StatusOut:
+    """Persons at each stage, registered to arrived, grouped; nobody counted twice."""
+    groups = tuple(g.strip() for g in by.split(",") if g.strip())
+    rows = desk.counts(caller, operation_id, groups)
+    return status_answer(operation_id, groups, rows)
+
+
+@router.get("/convoys/{convoy_id}/reconciliation", response_model=ReconciliationOut,
+            operation_id="reconciliation")
+def reconciliation(operation_id: OperationId,
+                   convoy_id: Annotated[str, Path(min_length=1, max_length=64)],
+                   desk: DeskDep, caller: Caller) -> ReconciliationOut:
+    """Every discrepancy of a convoy: boarded but not arrived, arrived but never boarded..."""
+    found = desk.reconcile(caller, operation_id, convoy_id)
+    return reconciliation_answer(operation_id, convoy_id, found)
+
+
+@router.get("/cases", response_model=CasesOut, operation_id="cases")
+def cases(operation_id: OperationId, desk: DeskDep, caller: Caller) -> CasesOut:
+    """The protection follow-up cases still open (protection officers)."""
+    return cases_answer(operation_id, desk.cases(caller, operation_id))
+

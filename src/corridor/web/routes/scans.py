@@ -1,0 +1,35 @@
+"""Scans at the crossing, online one at a time, and batches recorded offline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from corridor.web.answers import scan_answer
+from corridor.web.dependencies import Caller, DeskDep
+from corridor.web.schemas import ERRORS, ScanAction, ScanIn, ScanOut, UploadIn, UploadOut
+
+router = APIRouter(prefix="/api/v1/operations/{operation_id}", tags=["scans"],
+                   responses=ERRORS)
+
+OperationId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.post("/scans/{action}", response_model=ScanOut, operation_id="scan")
+def scan(operation_id: OperationId, action: ScanAction, body: ScanIn, desk: DeskDep,
+         caller: Caller) -> ScanOut:
+    """Decide and store one scan; a refusal is a 200 with `outcome` "refused" (it is stored).
+    A repeated nonce returns the first answer."""
+    event, roster = desk.scan(caller, operation_id, action, body)
+    return scan_answer(event, roster, caller)
+
+
+@router.post("/events:upload", response_model=UploadOut, operation_id="upload_events")
+def upload_events(operation_id: OperationId, body: UploadIn, desk: DeskDep,
+                  caller: Caller) -> UploadOut:
+    """Store a batch recorded offline as it was (device times, verdicts), whole or not at all."""
+    done = desk.upload(caller, operation_id, body.device, body.events, body.paper_tally)
+    return UploadOut(received=len(body.events), stored=done.fresh,
+                     repeated=len(body.events) - done.fresh)
+
