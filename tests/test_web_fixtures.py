@@ -7,7 +7,7 @@ Households: H1 (P1, P2, P3) on BUS-001 of convoy C1; H2 (P4) stays and is on no 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from corridor.security.passwords import Passwords
 from corridor.security.permissions import Grant, Role
+from corridor.security.tickets import RevocationList
 from corridor.store import Database
 from corridor.store.accounts import Accounts
 from corridor.store.custody import Custody
@@ -97,10 +98,11 @@ class Api:
 
 
 @contextmanager
-def running_api(url: str, folder: Path) -> Iterator[Api]:
+def running_api(url: str, folder: Path,
+                revocations: Mapping[str, RevocationList] | None = None) -> Iterator[Api]:
     """The app over a prepared database at ``url``, started and stopped around the block."""
     custody = custody_in(folder)
     tokens = prepare(url, custody)
-    app = create_app(WebSettings(url, custody, clock=frozen_clock))
+    app = create_app(WebSettings(url, custody, revocations or {}, clock=frozen_clock))
     with Database.open(url, custody) as db, TestClient(app) as client:
         yield Api(client, tokens, db, count(1))
