@@ -104,6 +104,9 @@ def _validation_error(_request: Request, error: Exception) -> JSONResponse:
 
 def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:  # a body that is not even text: one more kind of bad request
+        return JSONResponse(error_body("invalid_request", "the request was refused; nothing "
+                                       "was stored; the body is not JSON in UTF-8"), 422)
     codes = {404: "no_such_route", 405: "method_not_allowed", 413: "too_large"}
     return JSONResponse(error_body(codes.get(error.status_code, "http_error"),
                                    str(error.detail)), error.status_code,
