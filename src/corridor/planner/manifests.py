@@ -135,10 +135,20 @@ def pack_convoy(groups: list[Group], problem: Problem, seats: int | None = None)
     hold_room: list[int] = [hold] * len(bus_loads)
     for size, household_id, persons in items:
         share = luggage.get(household_id, 0)
-        fitting = [i for i, room in enumerate(bus_room) if room >= size]
-        if fitting:
-            bus = max(fitting, key=lambda i: (hold_room[i] >= share, hold_room[i], -i))
-        else:
+        # The bus with room that holds the share, else the most hold room; the first on a tie.
+        # A plain loop: this runs for every household of every convoy tried.
+        bus = -1
+        best_holds = False
+        best_room = 0
+        for index, room in enumerate(bus_room):
+            if room < size:
+                continue
+            left = hold_room[index]
+            holds = left >= share
+            if bus < 0 or (holds and not best_holds) or (holds == best_holds
+                                                          and left > best_room):
+                bus, best_holds, best_room = index, holds, left
+        if bus < 0:
             bus_loads.append([])
             bus_room.append(max(seats, size))  # a household above the cap takes a bus alone
             hold_room.append(hold)
