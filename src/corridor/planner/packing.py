@@ -15,10 +15,10 @@ point is ``pack(sizes, capacity, seed=0, effort=1.0)``; the bounds ``l1_bound`` 
    vehicles until none is over capacity;
 5. a dive on the relaxation: patterns it uses are fixed one after the other and the rest
    re-solved, down to a whole packing;
-6. the rest of the local search's moves, then up to six more dives, each choosing among the largest
-   values with the seeded generator, while columns are left.
+6. the rest of the local search's moves, then up to 40 more dives, each choosing among the largest
+   values with the seeded generator, while the work limit allows.
 
-Every limit is a count (simplex iterations, rounds of pricing, knapsack nodes, search moves)
+Every limit is a count (simplex iterations, pricing rounds by their size, knapsack nodes, moves)
 scaled by ``effort``, never a clock: the same sizes, capacity, seed and effort give the same
 packing.
 """
@@ -36,9 +36,10 @@ import highspy
 import numpy as np
 
 EPSILON = 1e-6
-ROUND_LIMIT = 3_000
+WORK_LIMIT = 400_000
 """Rounds of the linear programme (each followed by a pricing) in all of one ``pack`` call,
-dives included, at effort 1."""
+dives included, at effort 1, each counted as the item sizes (rows) it has: a round's cost grows
+with them."""
 KNAPSACK_NODE_LIMIT = 300_000
 """Branch-and-bound nodes the pricing may use in all of one ``pack`` call, at effort 1, when the
 capacity is too large for a table."""
@@ -49,8 +50,8 @@ SEARCH_MOVES = 4_000
 """Moves the local search may make, at effort 1."""
 COLUMNS_A_ROUND = 8
 """Columns added to the linear programme after one pricing, at most."""
-DIVES = 6
-"""Dives after the first one, at effort 1."""
+DIVES = 40
+"""Dives after the first one, at effort 1, while the work limit allows."""
 SIMPLEX_ITERATION_LIMIT = 50_000
 SIMPLEX_STRATEGY = 4
 """HiGHS's primal simplex: added columns keep the last basis primal feasible."""
@@ -179,7 +180,7 @@ def best_fit_decreasing(sizes: Sequence[int], capacity: int) -> list[list[int]]:
 class _Budget:
     """What is left of the deterministic limits of one ``pack`` call."""
 
-    rounds: int
+    work: int  # rounds of the linear programme, each counted as its rows
     moves: int
     nodes: int
 
@@ -323,7 +324,7 @@ def _solve_relaxation(weights: list[int], demands: list[int], capacity: int,
     """Column generation for min sum x_p, sum_p a_tp x_p >= d_t, x >= 0.
 
     Stops when no column has a negative reduced cost, when the Farley bound (the value over the
-    best pattern's value) rounds up to the same number as the value, or when the column budget
+    best pattern's value) rounds up to the same number as the value, or when the work budget
     is spent.
     """
     solver = highspy._core._Highs()
@@ -354,7 +355,7 @@ def _solve_relaxation(weights: list[int], demands: list[int], capacity: int,
         solution = solver.getSolution()
         value = float(solver.getInfo().objective_function_value)
         duals = [max(0.0, d) for d in solution.row_dual]
-        if budget.rounds <= 0:
+        if budget.work <= 0:
             break
         if capacity <= TABLE_CAPACITY:
             best, patterns = _price_by_table(weights, demands, duals, capacity)
@@ -370,7 +371,7 @@ def _solve_relaxation(weights: list[int], demands: list[int], capacity: int,
             if exact and best <= 1.0 + 1e-9:
                 bound = max(bound, value)
             break
-        budget.rounds -= 1
+        budget.work -= types
         for pattern in patterns:
             columns.append(pattern)
             add(pattern)
@@ -394,9 +395,9 @@ def _dive(types: _Types, capacity: int, start: list[list[int]], ceiling: int,
                                                                      capacity),
                                      dtype=np.int64), np.array(demands, dtype=np.int64))
         usable: list[list[int]] = np.unique(matrix[matrix.any(axis=1)], axis=0).tolist()
-        if budget.rounds <= 0:
+        if budget.work <= 0:
             return None
-        budget.rounds -= 1  # each round of the dive counts too, so that dives always end
+        budget.work -= len(types.weights)  # dive rounds count too, so that dives end
         relaxation = _solve_relaxation(types.weights, demands, capacity, usable, budget, seed)
         # Only the columns the relaxation uses, and the newest ones, go on to the next round:
         # the master stays small however long the dive.
@@ -613,14 +614,14 @@ def pack(sizes: Sequence[int], capacity: int, *, seed: int = 0,
         return PackingResult([], 0, 0, True)
     best = min(first_fit_decreasing(sizes, capacity), best_fit_decreasing(sizes, capacity),
                key=len)
-    budget = _Budget(rounds=int(ROUND_LIMIT * effort), moves=int(SEARCH_MOVES * effort),
+    budget = _Budget(work=int(WORK_LIMIT * effort), moves=int(SEARCH_MOVES * effort),
                      nodes=int(KNAPSACK_NODE_LIMIT * effort))
     rng = random.Random(seed)
 
     def search(packing: list[list[int]], bound: int, moves: int) -> list[list[int]]:
         """Take vehicles away while the search finds room, within ``moves`` of the budget."""
         spent = min(moves, budget.moves)
-        share = _Budget(rounds=0, moves=spent, nodes=0)
+        share = _Budget(work=0, moves=spent, nodes=0)
         while len(packing) > bound:
             fewer = _remove_one_bin(packing, sizes, capacity, share, rng)
             if fewer is None:
@@ -645,7 +646,7 @@ def pack(sizes: Sequence[int], capacity: int, *, seed: int = 0,
                 best = types.to_bins(dived)
         best = search(best, lower, budget.moves)
         for _ in range(int(DIVES * effort)):
-            if len(best) <= lower or budget.rounds <= 0:
+            if len(best) <= lower or budget.work <= 0:
                 break
             # Other dives, each choosing among the largest values with the seeded generator.
             dived = _dive(types, capacity, relaxation.columns, len(best), budget, seed, rng)
