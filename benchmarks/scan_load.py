@@ -1,0 +1,231 @@
+"""Scans over HTTP: open-loop load on `corridor serve`, p50/p99 latency, and a 10,000-event sync.
+
+    .venv/bin/python benchmarks/scan_load.py --start-server                # SQLite
+    .venv/bin/python benchmarks/scan_load.py --start-server --postgres     # the tests' cluster
+    .venv/bin/python benchmarks/scan_load.py http://host:8000 --token T --operation ID \\
+        --households H1,H2 --convoy C1
+
+With ``--start-server`` the script makes a home in a temporary folder (key file, database at
+head, the seeded 2,000-leaving al-Waer-like scenario and its plan, one checkpoint officer with a
+device token: Argon2, sealing and audit all on), starts ``corridor serve`` in its own process and
+drives it from this one. Load is open-loop: request i is due at ``i / rate`` seconds, whatever
+the answers before it, and its latency is counted from when it was due (a request that waits for
+a free client is late, not excused). Check-ins cycle over the planned households, each with a new
+nonce (so most are refusals, already_checked_in: stored and audited like the rest).
+
+Targets (issue 6): 200 scans/s from 100 clients with p99 <= 100 ms; the highest rate that keeps
+p99 <= 100 ms; a batch of 10,000 offline events synced in <= 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+LATENCY_TARGET_MS = 100.0
+
+
+async def _open_loop(base: str, token: str, operation: str, scans: list[tuple[str, str]],
+                     rate: float, clients: int, seconds: float, run: str) -> list[float]:
+    """Latencies (ms) of ``rate * seconds`` check-ins sent open-loop through ``clients``."""
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    errors = 0
+    free = asyncio.Semaphore(clients)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"}) as http:
+        start = time.perf_counter()
+
+        async def one(number: int, due: float) -> None:
+            nonlocal errors
+            household, convoy = scans[number % len(scans)]
+            async with free:
+                try:
+                    response = await http.post(
+                        f"/api/v1/operations/{operation}/scans/check-in",
+                        json={"nonce": f"{run}-{number}", "household_id": household,
+                              "convoy_id": convoy, "device_time": "2017-03-20T06:00:00"})
+                    errors += response.status_code != 200
+                except httpx.TransportError as error:
+                    errors += 1
+                    if errors == 1:
+                        print(f"  first error: {error!r}")
+            latencies.append((time.perf_counter() - due) * 1000)
+
+        tasks = []
+        for number in range(total):
+            due = start + number / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(number, due)))
+        await asyncio.gather(*tasks)
+    if errors:
+        print(f"  {errors} answers were not 200")
+    return latencies
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _report(rate: float, clients: int, latencies: list[float]) -> float:
+    p50, p99 = _percentile(latencies, 0.50), _percentile(latencies, 0.99)
+    mark = "ok" if p99 <= LATENCY_TARGET_MS else "over"
+    print(f"  {rate:6.0f} scans/s, {clients} clients, {len(latencies):,} scans: "
+          f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms  [{mark}]", flush=True)
+    return p99
+
+
+def _sync(base: str, token: str, operation: str, scans: list[tuple[str, str]],
+          size: int) -> float:
+    """Seconds to upload one batch of ``size`` offline check-ins, answered."""
+    events = [{"nonce": f"offline-{n}", "kind": "checked_in",
+               "device_time": "2017-03-20T05:00:00", "household_id": scans[n % len(scans)][0],
+               "convoy_id": scans[n % len(scans)][1]} for n in range(size)]
+    start = time.perf_counter()
+    response = httpx.post(f"{base}/api/v1/operations/{operation}/events:upload",
+                          json={"events": events}, timeout=120,
+                          headers={"Authorization": f"Bearer {token}"})
+    elapsed = time.perf_counter() - start
+    if response.status_code != 200:
+        raise SystemExit(f"the upload failed: {response.status_code} {response.text[:300]}")
+    return elapsed
+
+
+def _prepare(home: Path, url: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """A home with keys, the seeded scenario and its plan, and a checkpoint officer's token."""
+    from corridor.planner import make_plan
+    from corridor.security.keys import new_keyring
+    from corridor.security.permissions import Grant, Role
+    from corridor.store import Database
+    from corridor.store.accounts import Accounts
+    from corridor.store.custody import Custody
+    from corridor.synthetic import generate
+
+    keyring = new_keyring(os.urandom)
+    (home / "corridor.key").write_bytes(keyring.to_bytes())
+    scenario = generate(2000, seed=2017)
+    plan = make_plan(scenario).plan
+    with Database.open(url, Custody(keyring, home / "audit-head")) as db:
+        db.upgrade()
+        db.import_scenario(scenario, actor="benchmark")
+        db.save_plan(plan)
+        accounts = Accounts(db)
+        accounts.add("officer", "a benchmark password, not a real one",
+                     [Grant(Role.CHECKPOINT_OFFICER)], actor="benchmark")
+        token = accounts.issue_device_token("officer", "phone-1", actor="benchmark")
+    scans = [(line.household_id, convoy.convoy_id) for convoy in plan.convoys
+             for trip in convoy.trips for line in trip.lines]
+    return scenario.operation.operation_id, token, list(dict.fromkeys(scans))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _serve(home: Path, url: str, port: int) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, "CORRIDOR_HOME": str(home),
+                   "CORRIDOR_KEY_FILE": str(home / "corridor.key"),
+                   "CORRIDOR_AUDIT_HEAD": str(home / "audit-head")}
+    server = subprocess.Popen([sys.executable, "-m", "corridor", "serve", "--port", str(port),
+                               "--db", url], env=environment, stdout=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("corridor serve did not start")
+
+
+def main() -> None:
+    """Parse the arguments, set up (or reach) the server, and run every measure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", nargs="?", help="A running server (else --start-server).")
+    parser.add_argument("--start-server", action="store_true")
+    parser.add_argument("--postgres", action="store_true",
+                        help="With --start-server: a throwaway PostgreSQL cluster.")
+    parser.add_argument("--token")
+    parser.add_argument("--operation")
+    parser.add_argument("--households", help="Comma-separated household ids to scan.")
+    parser.add_argument("--convoy")
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rates", default="100,200,300,400,500,600,800",
+                        help="The rates tried for the highest one with p99 <= 100 ms.")
+    parser.add_argument("--batch", type=int, default=10_000)
+    arguments = parser.parse_args()
+    cluster = None
+    server = None
+    try:
+        if arguments.start_server:
+            home = Path(tempfile.mkdtemp(prefix="corridor-scan-load-"))
+            url = f"sqlite:///{home / 'corridor.db'}"
+            if arguments.postgres:
+                sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+                from tests.pg_cluster import PostgresCluster
+
+                cluster = PostgresCluster.start()
+                url = cluster.create_database()
+            operation, token, scans = _prepare(home, url)
+            port = _free_port()
+            server = _serve(home, url, port)
+            base = f"http://127.0.0.1:{port}"
+            backend = "postgresql" if arguments.postgres else "sqlite"
+        else:
+            if not (arguments.url and arguments.token and arguments.operation
+                    and arguments.households and arguments.convoy):
+                parser.error("give URL, --token, --operation, --households and --convoy, or "
+                             "--start-server")
+            base, token, operation = arguments.url, arguments.token, arguments.operation
+            scans = [(h, arguments.convoy) for h in arguments.households.split(",")]
+            backend = "the server's"
+        print(f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+              f"{backend} database, load average {os.getloadavg()[0]:.1f}, "
+              f"{len(scans):,} households", flush=True)
+        asyncio.run(_open_loop(base, token, operation, scans, 50, 10, 2, "warm"))
+        print("Target: 200 scans/s from 100 clients, p99 <= 100 ms")
+        _report(arguments.rate, arguments.clients, asyncio.run(_open_loop(
+            base, token, operation, scans, arguments.rate, arguments.clients,
+            arguments.seconds, "target")))
+        print("Highest rate with p99 <= 100 ms:")
+        best = 0.0
+        for rate in (float(r) for r in arguments.rates.split(",")):
+            p99 = _report(rate, arguments.clients, asyncio.run(_open_loop(
+                base, token, operation, scans, rate, arguments.clients, 10, f"r{rate:.0f}")))
+            if p99 > LATENCY_TARGET_MS:
+                break
+            best = rate
+        print(f"  highest: {best:.0f} scans/s")
+        seconds = _sync(base, token, operation, scans, arguments.batch)
+        print(f"Sync of {arguments.batch:,} offline events: {seconds:.2f} s "
+              f"[{'ok' if seconds <= 5 else 'over'}]; load average {os.getloadavg()[0]:.1f}")
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(10)
+        if cluster is not None:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
