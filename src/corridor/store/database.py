@@ -128,6 +128,7 @@ class Database:
         self._engine = engine
         self._display_url = display_url
         self._custody = custody
+        self._schema_current = False
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -216,6 +217,7 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Make or migrate the schema up to ``revision`` (by default the newest), in one go."""
+        self._schema_current = False
         with self._errors(), self._writing() as connection:
             schema.upgrade(connection, revision)
 
@@ -246,6 +248,7 @@ class Database:
 
     def downgrade(self, revision: str) -> None:
         """Migrate the schema down to ``revision``; ``"base"`` drops every corridor table."""
+        self._schema_current = False
         with self._errors(), self._writing() as connection:
             schema.downgrade(connection, revision)
 
@@ -514,9 +517,14 @@ class Database:
                 yield connection
 
     def _require_schema(self, connection: Connection) -> None:
+        # Checked once per Database: the schema changes only through upgrade and downgrade
+        # (which forget the check) or another corridor, which a running server must not meet.
+        if self._schema_current:
+            return
         revision = schema.current_revision(connection)
         head = schema.head_revision()
         if revision == head:
+            self._schema_current = True
             return
         if revision is None:
             raise DatabaseNotInitialised(f"the database at {self._display_url} has no corridor "
