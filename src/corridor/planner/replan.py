@@ -836,6 +836,11 @@ def _plan_leftovers(state: _State, leftovers: list[_Unit], after_published: date
     ``MOST_EXTRA_WAIT_DAYS`` longer than planned; else the tail is re-planned from day R."""
     last = max((convoy.day for convoy in state.convoys), default=after_published)
     after_all = max(after_published, last + timedelta(days=1))
+    # New convoys start after the last one at the earliest: when that is already too long a
+    # wait for someone, appending cannot do, and the tail is re-planned straight away.
+    if any(unit.origin_day is not None
+           and (after_all - unit.origin_day).days > MOST_EXTRA_WAIT_DAYS for unit in leftovers):
+        return _replan_tail(state, leftovers, after_published, pins, seed, progress)
     before = (list(state.convoys), dict(state.unplanned), list(state.notes))
     start, planned = _replan_tail(state, leftovers, after_all, pins, seed, progress,
                                   only_leftovers=True)
