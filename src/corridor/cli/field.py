@@ -77,7 +77,7 @@ def field_upload(
         context = ScanContext(roster, principal.name, device, _now(roster),
                               decider(principal, chosen))
         log = StoreEventLog(db)
-        known = sum(1 for item in {r.nonce for r in recorded} if log.find(chosen, item))
+        known = len(log.stored_nonces(chosen, {r.nonce for r in recorded}))
         stored = upload(log, context, recorded,
                         Source.PAPER_TALLY if paper_tally else Source.SCAN)
     fresh = len({event.nonce for event in stored}) - known

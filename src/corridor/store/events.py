@@ -125,10 +125,22 @@ class StoreEventLog:
                 record = self._db.custody.audit(
                     connection, f"{event.officer}@{event.device}", f"event.{event.kind.value}",
                     f"operation {event.operation_id}: household {event.household_id}",
-                    event.reason or event.outcome.value)
+                    event.reason or event.outcome.value,
+                    after=records[-1] if records else None)
                 if records is not None:
                     records.append(record)
             return replace(event, event_id=int(event_id))
+
+    def stored_nonces(self, operation_id: str, nonces: Collection[str]) -> set[str]:
+        """Which of ``nonces`` the operation's log holds already (one query a thousand)."""
+        wanted = sorted(set(nonces))
+        found: set[str] = set()
+        with self._connection(write=False) as connection:
+            for start in range(0, len(wanted), 1_000):
+                found.update(connection.execute(select(events.c.nonce).where(
+                    events.c.operation_id == operation_id,
+                    events.c.nonce.in_(wanted[start:start + 1_000]))).scalars())
+        return found
 
     def find(self, operation_id: str, nonce: str) -> Event | None:
         """The stored event of the operation with that nonce, or None."""

@@ -190,8 +190,7 @@ class Desk:
         source = Source.PAPER_TALLY if paper_tally else Source.SCAN
         # One transaction for the whole batch: all of it is stored, or none.
         with self.log.lock_household(operation_id, ""):
-            known = sum(1 for nonce in {r.nonce for r in recorded}
-                        if self.log.find(operation_id, nonce) is not None)
+            known = len(self.log.stored_nonces(operation_id, {r.nonce for r in recorded}))
             stored = upload(self.log, context, recorded, source)
         return Uploaded(stored, len({event.nonce for event in stored}) - known)
 
