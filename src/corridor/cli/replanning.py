@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console, Group, RenderableType
@@ -22,6 +24,8 @@ from corridor.interop.disruption_toml import disruption_from_toml
 from corridor.planner.replan import ReplanResult
 from corridor.planner.replan import replan as replan_plan
 from corridor.security.permissions import Action
+from corridor.store.events import StoreEventLog
+from corridor.tracking.deviations import disruption_from_events
 
 STAGES = ("repair", "problem", "schedule", "manifests")
 SHOWN_CHANGES = 200
@@ -70,8 +74,16 @@ def replan_with_progress(scenario: Scenario, previous: Plan, disruption: Disrupt
 
 
 def replan(
-    disruption_file: Annotated[Path, typer.Argument(
-        help="disruption.toml: what happened (as_of, no-shows, vehicles out, closures, holds).")],
+    disruption_file: Annotated[Path | None, typer.Argument(
+        help="disruption.toml: what happened (as_of, no-shows, vehicles out, closures, holds).",
+        show_default=False)] = None,
+    from_events: Annotated[bool, typer.Option(
+        "--from-events", help="Take what happened from the field event log instead: departed "
+        "convoys, no-shows, vehicles out of service.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="With --from-events: the local time to re-plan from, "
+        "YYYY-MM-DDTHH:MM (default: now in the operation's time zone).",
+        show_default=False)] = None,
     database: Annotated[str | None, typer.Option(
         "--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in $CORRIDOR_HOME).",
         show_default=False)] = None,
@@ -89,11 +101,16 @@ def replan(
     """Re-plan the rest of the newest plan after a disruption; check, store and show the diff."""
     from corridor.interop.plan_json import plan_to_json
 
-    try:
-        text = disruption_file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidValue(f"cannot read {disruption_file}: {error.strerror}",
-                           "disruption") from None
+    if (disruption_file is None) == (not from_events):
+        raise InvalidValue("give a disruption.toml file or --from-events, one of the two",
+                           "disruption")
+    text = ""
+    if disruption_file is not None:
+        try:
+            text = disruption_file.read_text(encoding="utf-8")
+        except OSError as error:
+            raise InvalidValue(f"cannot read {disruption_file}: {error.strerror}",
+                               "disruption") from None
     settings = Settings.from_environment(os.environ, database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
@@ -102,7 +119,11 @@ def replan(
         with progress_bar(err, "Loading") as progress:
             scenario = db.load_scenario(chosen, actor=principal.label,
                                         reason=reason or "re-planning", progress=progress)
-        disruption = disruption_from_toml(text, scenario, previous, disruption_file.name)
+        if disruption_file is not None:
+            disruption = disruption_from_toml(text, scenario, previous, disruption_file.name)
+        else:
+            disruption = disruption_from_events(StoreEventLog(db).events(chosen),
+                                                _as_of(as_of, scenario))
         result = replan_with_progress(scenario, previous, disruption, seed, err)
         checked(scenario, result.plan)
         plan_id = db.save_plan(result.plan)
@@ -111,3 +132,19 @@ def replan(
     out.print(changes_view(result))
     out.print(f"[green]Plan {plan_id} passed check-plan and is stored[/green]"
               + (f"; written to {output}" if output else "") + ".")
+
+
+def _as_of(text: str | None, scenario: Scenario) -> datetime:
+    """``--as-of`` as a local wall-clock time, or now in the operation's time zone."""
+    if text is None:
+        zone = ZoneInfo(scenario.operation.timezone)
+        return datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(f"--as-of {text!r} is not a time such as 2017-04-09T06:00",
+                           "as-of") from None
+    if moment.tzinfo is not None:
+        raise InvalidValue("--as-of is a local time of the operation: leave out the time zone",
+                           "as-of")
+    return moment
