@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -19,6 +18,7 @@ from corridor.cli.identity import (
     signed_in,
     write_private,
 )
+from corridor.cli.options import DatabaseOption, settings_for
 from corridor.cli.settings import Settings
 from corridor.domain.errors import InvalidValue
 from corridor.security.permissions import (
@@ -35,9 +35,6 @@ user_app = typer.Typer(help="Accounts and their roles (administrators).", no_arg
 token_app = typer.Typer(help="Tokens for devices and scripts, revocable one by one.",
                         no_args_is_help=True)
 
-DatabaseOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in $CORRIDOR_HOME).",
-    show_default=False)]
 RoleOption = Annotated[Role, typer.Option("--role", help="The role to grant.")]
 GrantOperationOption = Annotated[str, typer.Option(
     "--operation", "-o", help="The operation the role holds for ('*': every operation).")]
@@ -45,9 +42,6 @@ SiteOption = Annotated[list[str] | None, typer.Option(
     "--site", help="Limit the role to this assembly point (repeatable; checkpoint officers, "
     "convoy leads and registrars only).", show_default=False)]
 
-
-def _settings(database: str | None) -> Settings:
-    return Settings.from_environment(os.environ, database)
 
 
 class bootstrap:
@@ -78,7 +72,7 @@ def login(
     database: DatabaseOption = None,
 ) -> None:
     """Sign in; the session lasts one shift (12 hours) and is kept in $CORRIDOR_HOME/session."""
-    settings = _settings(database)
+    settings = settings_for(database)
     password = ask_secret(settings.password, "Password", "CORRIDOR_PASSWORD")
     with open_database(settings) as db:
         token = Accounts(db).sign_in(name, password)
@@ -89,7 +83,7 @@ def login(
 
 def logout(database: DatabaseOption = None) -> None:
     """Sign out: the session is revoked in the database and its file removed."""
-    settings = _settings(database)
+    settings = settings_for(database)
     token = current_token(settings)
     if token is not None:
         with open_database(settings) as db:
@@ -100,7 +94,7 @@ def logout(database: DatabaseOption = None) -> None:
 
 def whoami(database: DatabaseOption = None) -> None:
     """Show who is signed in and the roles they hold."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         principal = signed_in(db, settings)
     def where(grant: Grant) -> str:
@@ -122,7 +116,7 @@ def user_add(
     database: DatabaseOption = None,
 ) -> None:
     """Make an account with one role; its password is asked for (or CORRIDOR_PASSWORD)."""
-    settings = _settings(database)
+    settings = settings_for(database)
     grant = Grant(role, operation, frozenset(site or ()))
     with open_database(settings) as db:
         principal = permitted(db, settings, Action.USERS_MANAGE)
@@ -141,7 +135,7 @@ def user_grant(
     database: DatabaseOption = None,
 ) -> None:
     """Give an account one more role."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         principal = permitted(db, settings, Action.USERS_MANAGE)
         Accounts(db).grant(name, Grant(role, operation, frozenset(site or ())),
@@ -155,7 +149,7 @@ def user_disable(
     database: DatabaseOption = None,
 ) -> None:
     """Disable an account and revoke every session and token it has."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         principal = permitted(db, settings, Action.USERS_MANAGE)
         if name == principal.name:
@@ -167,7 +161,7 @@ def user_disable(
 @user_app.command("list")
 def user_list(database: DatabaseOption = None) -> None:
     """List the accounts and their roles."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         permitted(db, settings, Action.USERS_MANAGE)
         accounts = Accounts(db).accounts()
@@ -191,7 +185,7 @@ def token_create(
     database: DatabaseOption = None,
 ) -> None:
     """Make a token for a phone or a script; it is shown once, keep it like a password."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         principal = permitted(db, settings, Action.TOKENS_OWN)
         owner = user or principal.name
@@ -204,7 +198,7 @@ def token_create(
 @token_app.command("list")
 def token_list(database: DatabaseOption = None) -> None:
     """List your sessions and tokens (administrators: everyone's)."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         principal = permitted(db, settings, Action.TOKENS_OWN)
         owner = None if allowed(principal, Action.USERS_MANAGE) else principal.name
@@ -224,7 +218,7 @@ def token_revoke(
     database: DatabaseOption = None,
 ) -> None:
     """Revoke one session or token (a lost phone): it stops working at once."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         principal = permitted(db, settings, Action.TOKENS_OWN)
         owner = None if allowed(principal, Action.USERS_MANAGE) else principal.name

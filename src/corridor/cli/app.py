@@ -6,7 +6,6 @@ Errors from the core arrive as :class:`~corridor.domain.CorridorError` and leave
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import IntEnum
 from pathlib import Path
@@ -17,6 +16,7 @@ import typer
 from corridor import __version__
 from corridor.cli.console import err, out
 from corridor.cli.identity import ensure_keyring, open_database, permitted, signed_in
+from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.cli.planning import (
     PlanRejected,
     checked,
@@ -28,7 +28,6 @@ from corridor.cli.planning import (
 )
 from corridor.cli.progress import progress_bar
 from corridor.cli.render import summary_view
-from corridor.cli.settings import Settings
 from corridor.domain import (
     AlreadyExists,
     CorridorError,
@@ -95,16 +94,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in "
-                 "$CORRIDOR_HOME).", show_default=False),
-]
-OperationOption = Annotated[
-    str | None,
-    typer.Option("--operation", "-o", help="Operation id (needed when the database holds "
-                 "several).", show_default=False),
-]
 FormatOption = Annotated[
     RegistryFormat,
     typer.Option("--format", help="File format of households and persons."),
@@ -118,9 +107,6 @@ ReasonOption = Annotated[
                  show_default=False),
 ]
 
-
-def _settings(database_url: str | None) -> Settings:
-    return Settings.from_environment(os.environ, database_url)
 
 
 def _refuse_overwrite(folder: Path, force: bool) -> None:
@@ -153,7 +139,7 @@ def init(
     """Create the database and the key file, or bring the schema up to date."""
     from corridor.cli.accounts import bootstrap
 
-    settings = _settings(database)
+    settings = settings_for(database)
     keyring, made = ensure_keyring(settings)
     if made:
         out.print(f"[green]Made a new key file[/green] at {settings.key_file}: keep a copy "
@@ -202,7 +188,7 @@ def import_(
     """Check a scenario folder (or an export archive) and store it; bad input is rejected whole."""
     from corridor.cli.archives import scenario_from
 
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         db.require_current()
         principal = permitted(db, settings, Action.REGISTRY_IMPORT)
@@ -232,7 +218,7 @@ def export(
     """Write a stored operation as an encrypted scenario archive that expires."""
     from corridor.cli.archives import export_archive
 
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.REGISTRY_EXPORT, chosen)
@@ -246,7 +232,7 @@ def export(
 @app.command()
 def operations(database: DatabaseOption = None) -> None:
     """List the operations in the database."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         permitted(db, settings, Action.OPERATION_LIST)
         stored = db.operations()
@@ -264,7 +250,7 @@ def summary(database: DatabaseOption = None, operation: OperationOption = None,
     """Show who leaves (by destination, category, sex, age band), the vulnerable and the fleet."""
     from corridor.cli.figures import protected_figures
 
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = signed_in(db, settings)
@@ -298,7 +284,7 @@ def plan(
     from corridor.interop.plan_json import plan_to_json
 
     pins = parse_pins(pin or [])
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.PLAN_CREATE, chosen)
@@ -326,7 +312,7 @@ def check_plan_command(
     """Check a plan against every rule, independently of the planner."""
     from corridor.checker import check_plan
 
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         stored = read_plan_file(plan_file) if plan_file else db.load_plan(operation)
         chosen = operation or stored.operation_id

@@ -6,7 +6,6 @@ with the signed-in user as the officer and the permission table deciding each ac
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +16,7 @@ from rich.table import Table
 
 from corridor.cli.console import out
 from corridor.cli.identity import open_database, permitted, signed_in
-from corridor.cli.settings import Settings
+from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.domain.errors import InvalidValue
 from corridor.domain.events import Source
 from corridor.security.permissions import Action, Principal, decider
@@ -31,16 +30,7 @@ field_app = typer.Typer(help="Field events: upload what phones or paper recorded
                              "stage, reconciliation, open follow-up cases.",
                         no_args_is_help=True)
 
-DatabaseOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in $CORRIDOR_HOME).",
-    show_default=False)]
-OperationOption = Annotated[str | None, typer.Option(
-    "--operation", "-o", help="Operation id (needed when the database holds several).",
-    show_default=False)]
 
-
-def _settings(database: str | None) -> Settings:
-    return Settings.from_environment(os.environ, database)
 
 
 def _roster(db: Database, principal: Principal, operation_id: str, reason: str) -> Roster:
@@ -64,7 +54,7 @@ def field_upload(
     operation: OperationOption = None,
 ) -> None:
     """Store a batch recorded offline (or a paper tally) as it was; a bad batch stores nothing."""
-    settings = _settings(database)
+    settings = settings_for(database)
     try:
         text = batch.read_text(encoding="utf-8")
     except OSError as error:
@@ -93,7 +83,7 @@ def field_status(
     operation: OperationOption = None,
 ) -> None:
     """Counts by stage (registered to arrived) that never count anyone twice."""
-    settings = _settings(database)
+    settings = settings_for(database)
     groups = tuple(g.strip() for g in by.split(",") if g.strip())
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
@@ -122,7 +112,7 @@ def field_reconcile(
     operation: OperationOption = None,
 ) -> None:
     """Every discrepancy of a convoy: boarded but not arrived, arrived but never boarded..."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.FIGURES_EXACT, chosen)
@@ -141,7 +131,7 @@ def field_reconcile(
 @field_app.command("cases")
 def field_cases(database: DatabaseOption = None, operation: OperationOption = None) -> None:
     """The protection follow-up cases still open (held, refused, separated, left behind)."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.CASES_READ, chosen)

@@ -20,8 +20,8 @@ from corridor.cli.identity import (
     read_keyring,
     write_private,
 )
+from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.cli.progress import progress_bar
-from corridor.cli.settings import Settings
 from corridor.domain import AlreadyExists, InvalidValue
 from corridor.domain.errors import AuditBroken, KeyUnusable
 from corridor.security.archive import ArchiveHeader, open_archive, seal_archive
@@ -52,21 +52,12 @@ keys_app = typer.Typer(help="The data keys: rotate them, or destroy them in an e
 audit_app = typer.Typer(help="The audit log of every read, export and change of personal data.",
                         no_args_is_help=True)
 
-DatabaseOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in $CORRIDOR_HOME).",
-    show_default=False)]
-OperationOption = Annotated[str | None, typer.Option(
-    "--operation", "-o", help="Operation id (needed when the database holds several).",
-    show_default=False)]
 ReasonOption = Annotated[str, typer.Option(
     "--reason", help="Why you read these records; kept in the audit log.")]
 
 BACKUP_MEMBER = "corridor-backup.jsonl"
 BACKUP_DAYS = 365
 
-
-def _settings(database: str | None) -> Settings:
-    return Settings.from_environment(os.environ, database)
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the records as JSON lines.")]
@@ -97,7 +88,7 @@ def registry_search(
     as_json: JsonOption = False,
 ) -> None:
     """Find households by a member's name (through blind indexes); audited."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.REGISTRY_READ, chosen)
@@ -118,7 +109,7 @@ def registry_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one household and its members, with the fields your role may see; audited."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.REGISTRY_READ, chosen)
@@ -130,7 +121,7 @@ def registry_show(
 @keys_app.command("rotate")
 def keys_rotate(database: DatabaseOption = None) -> None:
     """Seal every record under a new key and new blind indexes; the old key is then dropped."""
-    settings = _settings(database)
+    settings = settings_for(database)
     if settings.key_text is not None:
         raise InvalidValue("the key comes from CORRIDOR_KEY: rotate it where it is kept, not "
                            "here (unset CORRIDOR_KEY to use the key file)", "CORRIDOR_KEY")
@@ -159,7 +150,7 @@ def keys_destroy(
     database: DatabaseOption = None,
 ) -> None:
     """Emergency: overwrite and delete the key file, so that the data here cannot be read."""
-    settings = _settings(database)
+    settings = settings_for(database)
     if not confirm:
         raise InvalidValue("destroying the key cannot be undone: pass --yes-destroy-the-key",
                            "yes-destroy-the-key")
@@ -191,7 +182,7 @@ def keys_destroy(
 @audit_app.command("verify")
 def audit_verify(database: DatabaseOption = None) -> None:
     """Check the audit chain and its signed head: edits, deletions, reordering, truncation."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         permitted(db, settings, Action.AUDIT_VERIFY)
         findings = verify_audit(db)
@@ -210,7 +201,7 @@ def audit_show(
     database: DatabaseOption = None,
 ) -> None:
     """Show the newest audit records: who read, exported or changed what, when and why."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         permitted(db, settings, Action.AUDIT_READ)
         records = list(audit_records(db))[-last:]
@@ -228,7 +219,7 @@ def backup(
     force: Annotated[bool, typer.Option("--force", help="Overwrite the archive.")] = False,
 ) -> None:
     """Write every table (records still sealed) into an encrypted archive; keep the key apart."""
-    settings = _settings(database)
+    settings = settings_for(database)
     if archive.exists() and not force:
         raise AlreadyExists(f"{archive} exists already; pass --force to overwrite it")
     with open_database(settings) as db:
@@ -252,7 +243,7 @@ def restore_command(
     database: DatabaseOption = None,
 ) -> None:
     """Restore a backup into a new database (after `corridor init`), with the same key file."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         principal = permitted(db, settings, Action.BACKUP_RESTORE)
         passphrase = ask_secret(settings.passphrase, "Backup passphrase", "CORRIDOR_PASSPHRASE")
@@ -275,7 +266,7 @@ def purge_command(
     """Delete what is past its retention period (operation.toml [retention]) and say what."""
     from corridor.store.retention import purge
 
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         principal = permitted(db, settings, Action.RETENTION_PURGE)
         purged = purge(db, actor=principal.label, dry_run=dry_run)

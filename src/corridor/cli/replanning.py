@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,9 +14,9 @@ from rich.table import Table
 
 from corridor.cli.console import err, out
 from corridor.cli.identity import open_database, permitted
+from corridor.cli.options import settings_for
 from corridor.cli.planning import checked
 from corridor.cli.progress import progress_bar
-from corridor.cli.settings import Settings
 from corridor.domain import InvalidValue, Plan, Scenario
 from corridor.domain.disruption import Assignment, Disruption
 from corridor.interop.disruption_toml import disruption_from_toml
@@ -111,7 +110,7 @@ def replan(
         except OSError as error:
             raise InvalidValue(f"cannot read {disruption_file}: {error.strerror}",
                                "disruption") from None
-    settings = Settings.from_environment(os.environ, database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.PLAN_CREATE, chosen)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
 from corridor.cli.console import out
 from corridor.cli.identity import custody_for
-from corridor.cli.settings import Settings
+from corridor.cli.options import settings_for
 from corridor.domain.errors import InvalidValue
 from corridor.store.custody import missing_custody
 
@@ -29,7 +28,7 @@ def serve(
 
     if not 0 < port < 65536:
         raise InvalidValue(f"{port} is not a TCP port: use 1 to 65535", "port")
-    settings = Settings.from_environment(os.environ, database)
+    settings = settings_for(database)
     custody = custody_for(settings)
     if custody is None:
         raise missing_custody("serving the API")

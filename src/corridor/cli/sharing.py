@@ -12,7 +12,7 @@ from rich.table import Table
 
 from corridor.cli.console import out
 from corridor.cli.identity import ask_secret, open_database, permitted, write_private
-from corridor.cli.settings import Settings
+from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.domain import AlreadyExists, InvalidValue
 from corridor.interop.operation_toml import operation_from_toml
 from corridor.security.archive import ArchiveHeader, seal_archive
@@ -24,17 +24,8 @@ share_app = typer.Typer(help="Share the list of those leaving with another party
                              "agreement requires: approved by a protection officer, "
                              "watermarked, audited.", no_args_is_help=True)
 
-DatabaseOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in $CORRIDOR_HOME).",
-    show_default=False)]
-OperationOption = Annotated[str | None, typer.Option(
-    "--operation", "-o", help="Operation id (needed when the database holds several).",
-    show_default=False)]
 MAX_SHARE_DAYS = 30
 
-
-def _settings(database: str | None) -> Settings:
-    return Settings.from_environment(os.environ, database)
 
 
 @share_app.command("request")
@@ -45,7 +36,7 @@ def share_request(
     operation: OperationOption = None,
 ) -> None:
     """Ask to share the fields the agreement names with a recipient (coordinators)."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.SHARE_REQUEST, chosen)
@@ -65,7 +56,7 @@ def share_approve(
     database: DatabaseOption = None,
 ) -> None:
     """Approve a share requested by someone else (protection officers)."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         operation = next((s.operation_id for s in list_shares(db) if s.share_id == share_id),
                          None)
@@ -78,7 +69,7 @@ def share_approve(
 def share_list_command(database: DatabaseOption = None,
                        operation: OperationOption = None) -> None:
     """List the shares and where each stands."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         permitted(db, settings, Action.SHARE_LIST, operation)
         found = list_shares(db, operation)
@@ -99,7 +90,7 @@ def share_export(
     database: DatabaseOption = None,
 ) -> None:
     """Write an approved share's list into an encrypted archive for its recipient."""
-    settings = _settings(database)
+    settings = settings_for(database)
     if not 1 <= expires_days <= MAX_SHARE_DAYS:
         raise InvalidValue(f"a share expires after 1 to {MAX_SHARE_DAYS} days", "expires-days")
     if archive.exists() and not force:
@@ -127,7 +118,7 @@ def share_trace(
     database: DatabaseOption = None,
 ) -> None:
     """Find which share, and so which recipient, a row of a leaked list came from."""
-    settings = _settings(database)
+    settings = settings_for(database)
     with open_database(settings) as db:
         principal = permitted(db, settings, Action.SHARE_APPROVE)
         share, person_id = trace(db, reference, actor=principal.label)

@@ -1,0 +1,22 @@
+"""The options many commands share, and the settings of one command, declared once."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from corridor.cli.settings import Settings
+
+DatabaseOption = Annotated[str | None, typer.Option(
+    "--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in $CORRIDOR_HOME).",
+    show_default=False)]
+OperationOption = Annotated[str | None, typer.Option(
+    "--operation", "-o", help="Operation id (needed when the database holds several).",
+    show_default=False)]
+
+
+def settings_for(database: str | None) -> Settings:
+    """The settings in force for a command: the environment, with ``--db`` winning."""
+    return Settings.from_environment(os.environ, database)
