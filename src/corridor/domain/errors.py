@@ -25,7 +25,13 @@ never formats for a screen.
         │                                                   key this data was encrypted with
         ├── ArchiveUnusable            archive_unusable     not a corridor archive, wrong
         │                                                   passphrase, damaged, or expired
-        └── AuditBroken                audit_broken         the audit chain does not verify
+        ├── AuditBroken                audit_broken         the audit chain does not verify
+        ├── TicketRefused              ticket_refused       a QR ticket does not verify (these
+        │   ├── NotATicket             not_a_ticket         live in corridor.security.tickets)
+        │   ├── OtherOperation         other_operation
+        │   ├── BadSignature           bad_signature
+        │   └── TicketRevoked          revoked
+        └── RevocationListRefused      revocation_list_refused
 """
 
 from __future__ import annotations
