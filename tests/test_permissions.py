@@ -332,3 +332,18 @@ def test_field_actions_by_role(role: Role, allowed_actions: set[str]) -> None:
              "events.void", "conflicts.resolve", "tallies.enter"}
     may = decider(Principal("someone", (Grant(role),)), "al-waer-test")
     assert {name for name in field if may(name)} == allowed_actions
+
+
+def test_a_grant_limited_to_sites_allows_a_scan_only_there() -> None:
+    """A checkpoint officer of ap-1 scans at ap-1, not at ap-2; one of every site scans both."""
+    from corridor.domain.errors import Forbidden
+    from corridor.security.permissions import Action, Principal, authorize_at
+
+    local = Principal("samir", (Grant(R.CHECKPOINT_OFFICER, "al-waer", frozenset({"ap-1"})),))
+    authorize_at(local, Action.SCAN_BOARD, "al-waer", "ap-1")
+    with pytest.raises(Forbidden, match="only at ap-1, not at ap-2"):
+        authorize_at(local, Action.SCAN_BOARD, "al-waer", "ap-2")
+    everywhere = Principal("huda", (Grant(R.CHECKPOINT_OFFICER, "al-waer"),))
+    authorize_at(everywhere, Action.SCAN_BOARD, "al-waer", "ap-2")
+    with pytest.raises(Forbidden):
+        authorize_at(local, Action.SCAN_BOARD, "other-operation", "ap-1")

@@ -24,7 +24,7 @@ from corridor.store import Database
 from corridor.store.events import StoreEventLog
 from corridor.tracking import Roster, ScanContext, open_cases, project
 from corridor.tracking.scans import upload
-from corridor.tracking.uploads import read_batch
+from corridor.tracking.uploads import check_sites, read_batch
 
 field_app = typer.Typer(help="Field events: upload what phones or paper recorded, counts by "
                              "stage, reconciliation, open follow-up cases.",
@@ -64,6 +64,7 @@ def field_upload(
         chosen = db.choose_operation(operation)
         principal = signed_in(db, settings)
         roster = _roster(db, principal, chosen, f"upload from {device}")
+        check_sites(principal, roster, recorded)
         context = ScanContext(roster, principal.name, device, _now(roster),
                               decider(principal, chosen))
         log = StoreEventLog(db)

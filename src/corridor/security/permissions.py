@@ -195,6 +195,21 @@ def allowed(principal: Principal, action: Action, operation_id: str | None = Non
                if g.covers(operation_id))
 
 
+def authorize_at(principal: Principal, action: Action, operation_id: str, site: str) -> None:
+    """:func:`authorize`, and the grant that allows it must cover ``site`` (an assembly point).
+
+    A grant limited to some sites allows the action only there: a checkpoint officer of one
+    assembly point cannot scan another's households.
+    """
+    authorize(principal, action, operation_id)
+    if any(action in PERMISSIONS[g.role] and g.covers(operation_id)
+           and (not g.sites or site in g.sites) for g in principal.grants):
+        return
+    raise Forbidden(f"{principal.name} may {action.value} only at "
+                    f"{', '.join(sorted(s for g in principal.grants for s in g.sites))}, "
+                    f"not at {site}")
+
+
 def decider(principal: Principal, operation_id: str) -> Callable[[str], bool]:
     """``may(action name)`` for the field use cases (:mod:`corridor.tracking`), from this table.
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from corridor.domain.errors import InvalidValue, Problem, ScenarioRejected
 from corridor.interop.event_json import event_field
-from corridor.tracking.scans import Recorded
+from corridor.security.permissions import Action, Principal, authorize_at
+from corridor.tracking.roster import Roster
+from corridor.tracking.scans import ACTIONS, Recorded
 
 MAX_BATCH = 10_000
 """The most events one upload may carry; a larger batch is refused whole (send it in parts)."""
@@ -67,3 +70,12 @@ def read_batch(text: str, source: str) -> list[Recorded]:
     if problems:
         raise ScenarioRejected(problems)
     return batch
+
+
+def check_sites(principal: Principal, roster: Roster, batch: Sequence[Recorded]) -> None:
+    """Forbidden unless every household of a batch is at a site the uploader's grants cover."""
+    for item in batch:
+        household = None if item.household_id is None else roster.household(item.household_id)
+        if household is not None:
+            authorize_at(principal, Action(ACTIONS[item.kind]), roster.operation_id,
+                         household.assembly_point)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from corridor.domain.errors import InvalidValue, NotFound
 from corridor.domain.events import Event, ScreeningDecision, Source
-from corridor.security.permissions import Action, Principal, authorize, decider
+from corridor.security.permissions import Action, Principal, authorize, authorize_at, decider
 from corridor.security.tickets import RevocationList, TicketRevoked, verify_ticket
 from corridor.store import Database
 from corridor.store.accounts import Accounts
@@ -39,7 +39,7 @@ from corridor.tracking import (
     upload,
 )
 from corridor.tracking.scans import ACTIONS, ENTER_TALLY
-from corridor.tracking.uploads import recorded_from_dict
+from corridor.tracking.uploads import check_sites, recorded_from_dict
 from corridor.web.schemas import RecordedIn, ScanAction, ScanIn
 
 SCAN_ACTIONS: Mapping[ScanAction, Action] = {
@@ -125,9 +125,11 @@ class Desk:
         roster = self.roster(principal, operation_id)
         context = self.context(principal, roster)
         household_id, revoked = self._household(operation_id, request)
-        if roster.household(household_id) is None:
+        household = roster.household(household_id)
+        if household is None:
             raise NotFound(f"household {household_id} is not in the registry of operation "
                            f"{operation_id}; nothing was stored")
+        authorize_at(principal, SCAN_ACTIONS[action], operation_id, household.assembly_point)
         nonce, at, persons = request.nonce, _local(request.device_time, roster), request.person_ids
         log = self.log
         if action is ScanAction.SCREEN:
@@ -183,6 +185,7 @@ class Desk:
                            | ({ENTER_TALLY} if paper_tally else set())):
             authorize(principal, Action(name), operation_id)
         roster = self.roster(principal, operation_id)
+        check_sites(principal, roster, recorded)
         context = self.context(principal, roster)
         if device is not None and principal.device is None:
             context = ScanContext(roster, context.officer, device, context.server_time,
@@ -237,3 +240,4 @@ def _local(moment: datetime, roster: Roster) -> datetime:
         return moment
     zone = ZoneInfo(roster.scenario.operation.timezone)
     return moment.astimezone(zone).replace(tzinfo=None)
+
