@@ -35,12 +35,10 @@ PERSON_COLUMNS = ("operation_id", "person_id", "ordinal", "household_id", "name_
                   "family_index")
 """The columns of a person row, in the order of the tuples below."""
 
-HOUSEHOLD_SEALED = ("destination_preference", "phone")
-"""The household's own fields at the head of its sealed record, in order."""
-
 MEMBER_SEALED = ("person_id", "ordinal", "name", "sex", "birth_year", "age", "category", "intent",
                  "vulnerabilities", "needs_stretcher", "luggage_pieces")
-"""The fields of each member that follow, member after member, in registry order.
+"""The fields of each member, member after member in registry order, after the household's own
+two (``destination_preference``, ``phone``) at the head of its sealed record.
 
 A household's members are sealed with it, in one record: a person is only ever read with their
 household, and one record a household instead of one a person is three times fewer encryptions
