@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
@@ -28,7 +28,7 @@ from corridor.security.passwords import Passwords, check_new_password
 from corridor.security.permissions import ANY_OPERATION, Grant, Principal, Role
 from corridor.security.tokens import Throttle, token_digest
 from corridor.security.tokens import new_token as make_token
-from corridor.store.database import Database
+from corridor.store.database import Database, stored_utc, stored_utc_or_none
 from corridor.store.tables import credentials, grants, sign_in_failures, users
 
 SESSION_HOURS = 12
@@ -59,11 +59,6 @@ class Credential:
     expires_at: datetime | None
     revoked: bool
 
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _check_name(name: str) -> None:
@@ -145,7 +140,7 @@ class Accounts:
             self._db._require_schema(connection)
             held = _grants_by_user(connection)
             return [Account(row.name, tuple(held.get(row.name, ())),
-                            _utc(row.created_at) or row.created_at, row.disabled_at is not None)
+                            stored_utc(row.created_at), row.disabled_at is not None)
                     for row in connection.execute(select(users).order_by(users.c.name))]
 
     # -- signing in -------------------------------------------------------------------------------
@@ -162,7 +157,7 @@ class Accounts:
         since = now - self._throttle.window - self._throttle.lockout
         with self._db._errors(), self._db._writing() as connection:
             self._db._require_schema(connection)
-            failures = [_utc(at) or at for at in connection.execute(
+            failures = [stored_utc(at) for at in connection.execute(
                 select(sign_in_failures.c.at).where(sign_in_failures.c.user_name == name,
                                                     sign_in_failures.c.at >= since)).scalars()]
             wait = self._throttle.retry_after(failures, now)
@@ -230,7 +225,7 @@ class Accounts:
                 .where(credentials.c.digest == digest)).first()
             if row is None:
                 raise NotSignedIn("this token is not known: sign in with `corridor login`")
-            expires = _utc(row.expires_at)
+            expires = stored_utc_or_none(row.expires_at)
             if row.revoked_at is not None or row.disabled_at is not None:
                 raise NotSignedIn("this token was revoked: sign in again with `corridor login`")
             if expires is not None and expires <= now:
@@ -277,8 +272,8 @@ class Accounts:
         with self._db._errors(), self._db._reading() as connection:
             self._db._require_schema(connection)
             return [Credential(row.digest[:12], row.user_name, row.kind, row.device,
-                               _utc(row.created_at) or row.created_at, _utc(row.expires_at),
-                               row.revoked_at is not None)
+                               stored_utc(row.created_at),
+                               stored_utc_or_none(row.expires_at), row.revoked_at is not None)
                     for row in connection.execute(statement)]
 
 

@@ -397,7 +397,7 @@ class Database:
             .order_by(operations.c.operation_id))
         with self._errors(), self._reading() as connection:
             self._require_schema(connection)
-            return [OperationSummary(row[0], row[1], row[2], row[3], row[4], _utc(row[5]))
+            return [OperationSummary(row[0], row[1], row[2], row[3], row[4], stored_utc(row[5]))
                     for row in connection.execute(statement)]
 
     # -- plans --------------------------------------------------------------------------------
@@ -489,7 +489,7 @@ class Database:
             self._require_schema(connection)
             if operation_id is not None:
                 _choose_operation(connection, operation_id)
-            return [PlanSummary(row[0], row[1], _utc(row[2]), row[3], row[4], row[5],
+            return [PlanSummary(row[0], row[1], stored_utc(row[2]), row[3], row[4], row[5],
                                 bool(row[6]), row[7])
                     for row in connection.execute(statement)]
 
@@ -696,8 +696,13 @@ def _stream(connection: Connection, table: Table, columns: tuple[str, ...],
     yield from connection.execute(statement).partitions()
 
 
-def _utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; SQLite hands back the UTC time it was given with no time zone."""
+def stored_utc(moment: datetime) -> datetime:
+    """A stored time in UTC; SQLite hands back the UTC time it was given with no time zone."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def stored_utc_or_none(moment: datetime | None) -> datetime | None:
+    """:func:`stored_utc` of a time that may be missing."""
+    return None if moment is None else stored_utc(moment)

@@ -15,13 +15,13 @@ import hmac
 import io
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
 from corridor.domain import Intent, InvalidValue, NotFound, Scenario
 from corridor.domain.errors import Forbidden
-from corridor.store.database import Database
+from corridor.store.database import Database, stored_utc, stored_utc_or_none
 from corridor.store.tables import persons, shares
 
 WATERMARK_BYTES = 16
@@ -51,19 +51,14 @@ class Share:
         return "approved" if self.approved_by is not None else "requested"
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
 
 def _share_of(row: object) -> Share:
     values = dict(row._mapping)  # type: ignore[attr-defined]
     return Share(values["share_id"], values["operation_id"], values["recipient"],
                  tuple(f for f in values["fields"].split(FIELD_SEPARATOR) if f),
                  values["reason"], values["requested_by"],
-                 _utc(values["requested_at"]) or values["requested_at"], values["approved_by"],
-                 _utc(values["exported_at"]))
+                 stored_utc(values["requested_at"]), values["approved_by"],
+                 stored_utc_or_none(values["exported_at"]))
 
 
 def reference(watermark: bytes, person_id: str) -> str:
