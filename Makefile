@@ -20,7 +20,13 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-setup: $(VENV)/.synced
+# The web pages' front-end packages (QR decoder, ticket verification, charts, Arabic font),
+# pinned by package-lock.json and served as they are: no build step.
+node_modules/.synced: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.synced node_modules/.synced
 
 demo: setup
 	$(BIN)/corridor demo
