@@ -83,6 +83,11 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "purge": frozenset({R.ADMIN}),
     "restore": frozenset({R.ADMIN}),
     "serve": EVERYONE,  # needs the key file, not a role; each route checks its caller
+    "tickets issue": frozenset({R.COORDINATOR, R.REGISTRAR}),
+    "tickets reissue": frozenset({R.COORDINATOR, R.REGISTRAR}),
+    "tickets revoke": frozenset({R.COORDINATOR, R.PROTECTION_OFFICER}),
+    "tickets list": frozenset({R.COORDINATOR, R.REGISTRAR, R.CHECKPOINT_OFFICER,
+                               R.CONVOY_LEAD, R.PROTECTION_OFFICER}),
 }
 """Who may run each command (``corridor COMMAND``), by role."""
 
@@ -231,6 +236,10 @@ def _arguments(command: str, home: Path, role: Role, token: str,
         "field reconcile": lambda: ["field", "reconcile", template.convoy],
         "field cases": lambda: ["field", "cases"],
         "restore": lambda: ["restore", str(home / "backup.corridor")],
+        "tickets issue": lambda: ["tickets", "issue", "H1", "H3"],
+        "tickets reissue": lambda: ["tickets", "reissue", "H1", "--reason", "lost"],
+        "tickets revoke": lambda: ["tickets", "revoke", "H3", "--reason", "withdrawn"],
+        "tickets list": lambda: ["tickets", "list"],
     }
     return table[command]()
 

@@ -16,7 +16,9 @@ TABLES_AT = {"0001": REGISTRY_TABLES, "0002": REGISTRY_TABLES | {"plans"},
              "0004": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES
              | {"shares", "disclosure_ledgers"},
              "0005": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES
-             | {"shares", "disclosure_ledgers", "events"}}
+             | {"shares", "disclosure_ledgers", "events"},
+             "0006": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES
+             | {"shares", "disclosure_ledgers", "events", "tickets", "ticket_revocations"}}
 """The corridor tables at each revision, oldest first; a new migration adds its line here."""
 HEAD = list(TABLES_AT)[-1]
 

@@ -21,6 +21,8 @@ R = Role
 EVERYONE = frozenset(Role)
 CROSSING_STAFF = frozenset({R.CHECKPOINT_OFFICER, R.CONVOY_LEAD})
 EXACT_FIGURES = frozenset({R.COORDINATOR, R.REGISTRAR, R.MEDICAL_OFFICER, R.PROTECTION_OFFICER})
+TICKET_READERS = frozenset({R.COORDINATOR, R.REGISTRAR, R.CHECKPOINT_OFFICER, R.CONVOY_LEAD,
+                            R.PROTECTION_OFFICER})
 OP = f"/api/v1/operations/{OPERATION}"
 
 ROUTES: dict[str, frozenset[Role]] = {
@@ -33,6 +35,8 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/operations/{operation_id}/status": EXACT_FIGURES,
     "GET /api/v1/operations/{operation_id}/convoys/{convoy_id}/reconciliation": EXACT_FIGURES,
     "GET /api/v1/operations/{operation_id}/cases": frozenset({R.PROTECTION_OFFICER}),
+    "GET /api/v1/operations/{operation_id}/tickets/key": TICKET_READERS,
+    "GET /api/v1/operations/{operation_id}/tickets/revocations": TICKET_READERS,
     "GET /api/v1/tickets/public-key": EVERYONE,  # any signed-in caller
     "GET /api/v1/health": EVERYONE,  # and callers with no token at all
 }
@@ -64,6 +68,10 @@ def _requests(api: Api, user: str) -> dict[str, Callable[[], Any]]:
             lambda: api.client.get(f"{OP}/convoys/C1/reconciliation", headers=api.headers(user)),
         "GET /api/v1/operations/{operation_id}/cases": lambda: api.client.get(
             f"{OP}/cases", headers=api.headers(user)),
+        "GET /api/v1/operations/{operation_id}/tickets/key": lambda: api.client.get(
+            f"{OP}/tickets/key", headers=api.headers(user)),
+        "GET /api/v1/operations/{operation_id}/tickets/revocations": lambda: api.client.get(
+            f"{OP}/tickets/revocations", headers=api.headers(user)),
         "GET /api/v1/tickets/public-key": lambda: api.client.get(
             "/api/v1/tickets/public-key", headers=api.headers(user)),
         "GET /api/v1/health": lambda: api.client.get("/api/v1/health",

@@ -341,7 +341,7 @@ def demo(
 
 
 def _register_protection_commands() -> None:
-    from corridor.cli import accounts, field, protection, replanning, serve, sharing
+    from corridor.cli import accounts, field, protection, replanning, serve, sharing, tickets
 
     app.command()(accounts.login)
     app.command()(accounts.logout)
@@ -358,6 +358,7 @@ def _register_protection_commands() -> None:
     app.add_typer(field.field_app, name="field")
     app.command("replan")(replanning.replan)
     app.command("serve")(serve.serve)
+    app.add_typer(tickets.tickets_app, name="tickets")
 
 
 _register_protection_commands()

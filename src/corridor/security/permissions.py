@@ -78,6 +78,9 @@ class Action(StrEnum):
     EVENTS_VOID = "events.void"
     CONFLICTS_RESOLVE = "conflicts.resolve"
     TALLIES_ENTER = "tallies.enter"
+    TICKETS_ISSUE = "tickets.issue"
+    TICKETS_REVOKE = "tickets.revoke"
+    TICKETS_READ = "tickets.read"
 
 
 class Field(StrEnum):
@@ -106,17 +109,19 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
                               A.REGISTRY_READ, A.PLAN_CREATE, A.PLAN_READ, A.TOKENS_OWN,
                               A.SHARE_REQUEST, A.SHARE_EXPORT, A.SHARE_LIST, A.CONVOY_REPORT,
                               A.INCIDENTS_REPORT, A.SCAN_FORCE, A.EVENTS_VOID,
-                              A.CONFLICTS_RESOLVE, A.TALLIES_ENTER}),
+                              A.CONFLICTS_RESOLVE, A.TALLIES_ENTER, A.TICKETS_ISSUE,
+                              A.TICKETS_REVOKE, A.TICKETS_READ}),
     R.REGISTRAR: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_IMPORT,
                             A.REGISTRY_READ, A.TOKENS_OWN, A.SCAN_CHANGE_INTENT,
-                            A.TALLIES_ENTER}),
+                            A.TALLIES_ENTER, A.TICKETS_ISSUE, A.TICKETS_READ}),
     R.CHECKPOINT_OFFICER: frozenset({A.OPERATION_LIST, A.REGISTRY_READ, A.PLAN_READ,
                                      A.TOKENS_OWN, A.SCAN_CHECK_IN, A.SCAN_SCREEN,
                                      A.SCAN_BOARD, A.SCAN_NO_SHOW, A.SCAN_CHANGE_INTENT,
-                                     A.INCIDENTS_REPORT, A.CASES_REPORT}),
+                                     A.INCIDENTS_REPORT, A.CASES_REPORT, A.TICKETS_READ}),
     R.CONVOY_LEAD: frozenset({A.OPERATION_LIST, A.REGISTRY_READ, A.PLAN_READ, A.TOKENS_OWN,
                               A.SCAN_CHECK_IN, A.SCAN_BOARD, A.SCAN_NO_SHOW, A.SCAN_DISEMBARK,
-                              A.CONVOY_REPORT, A.INCIDENTS_REPORT, A.CASES_REPORT}),
+                              A.CONVOY_REPORT, A.INCIDENTS_REPORT, A.CASES_REPORT,
+                              A.TICKETS_READ}),
     R.MEDICAL_OFFICER: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_READ,
                                   A.PLAN_READ, A.TOKENS_OWN, A.MEDICAL_REPORT,
                                   A.INCIDENTS_REPORT}),
@@ -125,7 +130,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
                                      A.KEYS_DESTROY, A.AUDIT_READ, A.AUDIT_VERIFY,
                                      A.SHARE_APPROVE, A.SHARE_LIST, A.SCAN_CHANGE_INTENT,
                                      A.INCIDENTS_REPORT, A.CASES_REPORT, A.CASES_RESOLVE,
-                                     A.CASES_READ}),
+                                     A.CASES_READ, A.TICKETS_REVOKE, A.TICKETS_READ}),
     R.MONITOR: frozenset({A.OPERATION_LIST, A.FIGURES_PROTECTED, A.TOKENS_OWN}),
     R.AUDITOR: frozenset({A.OPERATION_LIST, A.AUDIT_READ, A.AUDIT_VERIFY, A.TOKENS_OWN}),
 }

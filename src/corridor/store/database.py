@@ -59,6 +59,8 @@ from corridor.store.tables import (
     persons,
     plans,
     shares,
+    ticket_revocations,
+    tickets,
 )
 
 Progress = Callable[[int, int], None]
@@ -292,10 +294,12 @@ class Database:
                 if not replace:
                     raise AlreadyExists(f"operation {operation_id} is in the database already; "
                                         "pass --replace to replace it and its registry")
-                # What was shared or published stays on record across a new registry.
+                # What was shared or published, the field log and the tickets (a revoked
+                # ticket stays revoked) stay on record across a new registry.
                 kept = {table: [dict(row._mapping) for row in connection.execute(
                             select(table).where(table.c.operation_id == operation_id))]
-                        for table in (shares, disclosure_ledgers, events)}
+                        for table in (shares, disclosure_ledgers, events, tickets,
+                                      ticket_revocations)}
                 _delete_operation(connection, operation_id)
             try:
                 connection.execute(insert(operations).values(
@@ -651,7 +655,8 @@ def _operation_exists(connection: Connection, operation_id: str) -> bool:
 def _delete_operation(connection: Connection, operation_id: str) -> None:
     # Children first, so that no cascade has to find them row by row. Plans go too: they name
     # households of the registry being replaced.
-    for table in (events, shares, disclosure_ledgers, plans, persons, households, operations):
+    for table in (ticket_revocations, tickets, events, shares, disclosure_ledgers, plans, persons,
+                  households, operations):
         connection.execute(delete(table).where(table.c.operation_id == operation_id))
 
 

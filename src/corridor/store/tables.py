@@ -284,6 +284,49 @@ class EventRow(Base):
     )
 
 
+class TicketRow(Base):
+    """A ticket issued to a household (:mod:`corridor.security.tickets`): ids and a serial only.
+
+    The payload is not stored: it is signed again from these columns (Ed25519 signatures are
+    deterministic), so the table tells no more than a revocation list does.
+    """
+
+    __tablename__ = "tickets"
+
+    operation_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("operations.operation_id", ondelete="CASCADE"),
+        primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    serial: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_by: Mapped[str] = mapped_column(Text)
+
+
+class TicketRevocationRow(Base):
+    """A ticket revoked: one serial of a household, or (``below``) every serial under it.
+
+    Never updated or deleted (a revoked ticket stays revoked); ``revocation_id`` orders them and
+    tells a server that its cached revocation list is out of date.
+    """
+
+    __tablename__ = "ticket_revocations"
+
+    revocation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    operation_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("operations.operation_id", ondelete="CASCADE"))
+    household_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    serial: Mapped[int] = mapped_column(Integer)
+    below: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index(None, "operation_id", "household_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+
 metadata = Base.metadata
 """The metadata of every table; the migrations at head must match it exactly."""
 
@@ -300,3 +343,5 @@ audit_log: Table = metadata.tables["audit_log"]
 shares: Table = metadata.tables["shares"]
 disclosure_ledgers: Table = metadata.tables["disclosure_ledgers"]
 events: Table = metadata.tables["events"]
+tickets: Table = metadata.tables["tickets"]
+ticket_revocations: Table = metadata.tables["ticket_revocations"]

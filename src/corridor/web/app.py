@@ -24,7 +24,7 @@ from corridor.store.custody import Custody
 from corridor.tracking.uploads import MAX_BATCH
 from corridor.web import errors
 from corridor.web.desk import Desk
-from corridor.web.routes import figures, scans, system
+from corridor.web.routes import figures, scans, system, tickets
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """The largest body accepted: a full batch of MAX_BATCH offline events is about 3 MB."""
@@ -119,6 +119,6 @@ def create_app(settings: WebSettings) -> FastAPI:
                               "`{code, message}`; see docs/api.md.")
     errors.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    for router in (scans.router, figures.router, system.router):
+    for router in (scans.router, figures.router, tickets.router, system.router):
         app.include_router(router)
     return app

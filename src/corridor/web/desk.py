@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from corridor.security.tickets import RevocationList, TicketRevoked, verify_tick
 from corridor.store import Database
 from corridor.store.accounts import Accounts
 from corridor.store.events import StoreEventLog
+from corridor.store.tickets import merged, revocation_list, revocation_marker
 from corridor.tracking import (
     GROUPINGS,
     CountKey,
@@ -56,6 +57,15 @@ DEFAULT_DEVICE = "api"
 
 
 @dataclass(frozen=True, slots=True)
+class SignedRevocations:
+    """An operation's revocation list as built from the store, and as a phone downloads it."""
+
+    marker: tuple[int, int]
+    revocations: RevocationList
+    signed: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Uploaded:
     """What an upload stored: one event an item, and how many were new."""
 
@@ -77,6 +87,7 @@ class Desk:
         self._clock = clock
         self._rosters: dict[str, tuple[int, Roster]] = {}
         self._loading = threading.Lock()
+        self._revocation_lists: dict[str, SignedRevocations] = {}
 
     @property
     def ticket_public_key(self) -> bytes:
@@ -167,13 +178,45 @@ class Desk:
         if request.ticket is None:
             assert request.household_id is not None
             return request.household_id, False
-        revocations = self._revocations.get(operation_id) or RevocationList(
-            operation_id, datetime(1970, 1, 1, tzinfo=UTC))
+        revocations = self.revocations(operation_id).revocations
         try:
             ticket = verify_ticket(request.ticket, self._public_key, revocations, operation_id)
         except TicketRevoked as revoked:
             return revoked.ticket.household_id, True
         return ticket.household_id, False
+
+    # -- tickets -------------------------------------------------------------------------------
+
+    def revocations(self, operation_id: str) -> SignedRevocations:
+        """The operation's revocation list: every revocation stored, and those of the settings.
+
+        Built again only when a revocation was stored since (one small query tells), by this
+        server or by anyone else on the database (`corridor tickets revoke`); signed once per
+        build. :class:`NotFound` for an unknown operation.
+        """
+        marker = revocation_marker(self.database, operation_id)
+        cached = self._revocation_lists.get(operation_id)
+        if cached is not None and cached.marker == marker:
+            return cached
+        now = self._clock().astimezone(UTC)
+        stored = revocation_list(self.database, operation_id, now)
+        given = self._revocations.get(operation_id)
+        combined = stored if given is None else merged(stored, replace(given, issued_at=now))
+        built = SignedRevocations(marker, combined,
+                                  combined.to_bytes(self.database.custody.keyring))
+        self._revocation_lists[operation_id] = built
+        return built
+
+    def ticket_key(self, principal: Principal, operation_id: str) -> bytes:
+        """The ticket public key, for a caller who may read the operation's tickets."""
+        authorize(principal, Action.TICKETS_READ, operation_id)
+        self.database.choose_operation(operation_id)
+        return self._public_key
+
+    def revocation_list(self, principal: Principal, operation_id: str) -> SignedRevocations:
+        """The signed revocation list, for a caller who may read the operation's tickets."""
+        authorize(principal, Action.TICKETS_READ, operation_id)
+        return self.revocations(operation_id)
 
     def upload(self, principal: Principal, operation_id: str, device: str | None,
                batch: Sequence[RecordedIn], paper_tally: bool) -> Uploaded:

@@ -177,6 +177,19 @@ class PublicKeyOut(BaseModel):
                                         "padding.")
 
 
+class RevocationsOut(BaseModel):
+    """An operation's signed revocation list, as a phone keeps it (docs/api.md gives its bytes)."""
+
+    operation_id: str
+    issued_at: datetime = Field(description="When the list was issued (UTC, whole seconds); "
+                                            "also inside the signed bytes. Keep the newest.")
+    revocation_list: str = Field(description="The signed list (format CTRV version 1), base64 "
+                                             "(standard alphabet, with padding).")
+    revoked_below: int = Field(description="How many households have every ticket below a "
+                                           "serial revoked (reissued).")
+    revoked_serials: int = Field(description="How many single tickets are revoked.")
+
+
 class HealthOut(BaseModel):
     """The server answers and its database is reachable at the right schema."""
 
