@@ -5,6 +5,9 @@ next scan, with no restart."""
 from __future__ import annotations
 
 import base64
+import json
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from corridor.security.tickets import RevocationList, verify_ticket
+from corridor.security.tickets import RevocationList, issue_ticket, verify_ticket
 from corridor.store.tickets import current_tickets, reissue, revoke
 from tests.store_databases import TEST_KEYRING
 from tests.test_web_fixtures import OPERATION, Api, running_api
@@ -97,3 +100,58 @@ def test_the_ticket_routes_refuse_strangers_and_unknown_operations(api: Api) -> 
                                  headers=api.headers())
         assert unknown.status_code == 404, unknown.text
         assert api.client.get(f"{OP}/tickets/{route}").status_code == 401
+
+
+NOBLE = Path(__file__).resolve().parents[1] / "node_modules" / "@noble" / "ed25519" / "index.js"
+
+
+def _documented_js() -> str:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    start = text.index("```js\n", text.index("### Tickets")) + len("```js\n")
+    return text[start:text.index("```", start)]
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not NOBLE.exists(),
+                    reason="needs Node and node_modules/@noble/ed25519")
+def test_the_browser_code_in_docs_api_md_verifies_what_the_server_signs(
+        api: Api, tmp_path: Path) -> None:
+    """The JavaScript of docs/api.md, run under Node with @noble/ed25519, on a downloaded key and
+    list: a valid ticket, a reissued one, a revoked one, another operation's, an altered one and
+    not a ticket at all each get the server's own verdict."""
+    given = current_tickets(api.database, OPERATION, ["H1", "H3"], actor="reg",
+                            issued_at=ISSUED)
+    _serial, new = reissue(api.database, OPERATION, "H1", actor="reg", reason="lost",
+                           issued_at=ISSUED)
+    revoke(api.database, OPERATION, "H3", actor="po", reason="withdrawn", revoked_at=ISSUED)
+    body = api.client.get(f"{OP}/tickets/revocations", headers=api.headers()).json()
+    key = api.client.get(f"{OP}/tickets/key", headers=api.headers()).json()["public_key"]
+    other = issue_ticket(TEST_KEYRING, "elsewhere", "H1", 1, ISSUED)
+    altered = new[:-6] + ("A" if new[-6] != "A" else "B") + new[-5:]
+    cases = {"new": new, "reissued": given["H1"], "withdrawn": given["H3"], "other": other,
+             "altered": altered, "junk": "hello", "h4_below_3": issue_ticket(
+                 TEST_KEYRING, OPERATION, "H4", 2, ISSUED)}
+    script = tmp_path / "verify.mjs"
+    script.write_text(_documented_js().replace('"@noble/ed25519"', json.dumps(NOBLE.as_uri()))
+                      + """
+const [key, list, operation, cases] = process.argv.slice(2);
+const publicKey = b64url(key);
+const bytes = Uint8Array.from(atob(list), (c) => c.charCodeAt(0));
+const revoked = await readRevocations(bytes, publicKey, operation);
+const out = { issuedAt: revoked.issuedAt.toISOString() };
+for (const [name, text] of Object.entries(JSON.parse(cases))) {
+  const verdict = await verifyTicket(text, publicKey, revoked, operation);
+  out[name] = typeof verdict === "string" ? verdict
+    : `${verdict.householdId}/${verdict.serial}/${verdict.issuedOn.toISOString().slice(0, 10)}`;
+}
+console.log(JSON.stringify(out));
+""", encoding="utf-8")
+    done = subprocess.run(["node", str(script), key, body["revocation_list"], OPERATION,
+                           json.dumps(cases)], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    verdicts = json.loads(done.stdout)
+    assert verdicts == {"issuedAt": body["issued_at"].replace("Z", ".000Z"),
+                        "new": "H1/2/2017-03-10", "reissued": "revoked",
+                        "withdrawn": "revoked", "other": "other_operation",
+                        "altered": "bad_signature", "junk": "not_a_ticket",
+                        "h4_below_3": "revoked"}
