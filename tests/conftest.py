@@ -17,6 +17,9 @@ from corridor.store import Database
 from tests.pg_cluster import PostgresCluster, PostgresUnavailable
 from tests.store_databases import DATABASE_KINDS, custody_in, new_database_url
 
+pytest_plugins = ["tests.browser"]
+"""The browser tests' fixtures (demo_site, chromium), for every test module."""
+
 
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:

@@ -1,4 +1,5 @@
-"""What the routes are given: the desk of the app, and who asks (from the bearer token)."""
+"""What the routes are given: the desk of the app, and who asks (a bearer token or the pages'
+session cookie)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from corridor.domain.errors import NotSignedIn
 from corridor.security.permissions import Principal
 from corridor.web.desk import Desk
 
-_bearer = HTTPBearer(auto_error=False, description="A session (`corridor login`) or a device "
-                     "token (`corridor token create`).")
+SESSION_COOKIE = "corridor_session"
+"""The cookie that carries a page's session (HttpOnly, SameSite=Strict)."""
+
+PAGE_HEADER = "x-corridor-page"
+"""The header the pages' scripts send with every change they ask for. A cross-site form cannot
+set it, so a change carried by the cookie alone is refused (with SameSite=Strict, two locks)."""
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_bearer = HTTPBearer(auto_error=False, description="A session (`corridor login` or the sign-in "
+                     "page) or a device token (`corridor token create`).")
 
 
 def _desk(request: Request) -> Desk:
@@ -20,17 +30,29 @@ def _desk(request: Request) -> Desk:
     return desk
 
 
-def _principal(desk: Annotated[Desk, Depends(_desk)],
+def session_token(request: Request) -> str | None:
+    """The session token of the pages' cookie, if the request carries one."""
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def _principal(request: Request, desk: Annotated[Desk, Depends(_desk)],
                credentials: Annotated[HTTPAuthorizationCredentials | None,
                                       Depends(_bearer)]) -> Principal:
-    if credentials is None or not credentials.credentials:
+    if credentials is not None and credentials.credentials:
+        return desk.principal(credentials.credentials)
+    cookie = session_token(request)
+    if cookie is None:
         raise NotSignedIn("send a token: `Authorization: Bearer TOKEN` (a session from "
-                          "`corridor login`, or a device token from `corridor token create`)")
-    return desk.principal(credentials.credentials)
+                          "`corridor login`, or a device token from `corridor token create`), "
+                          "or sign in on the sign-in page")
+    if request.method not in SAFE_METHODS and request.headers.get(PAGE_HEADER) != "1":
+        raise NotSignedIn(f"a change asked with the session cookie needs the {PAGE_HEADER} "
+                          "header (corridor's pages send it); sign in again from the page")
+    return desk.principal(cookie)
 
 
 DeskDep = Annotated[Desk, Depends(_desk)]
 """The app's use cases on its database."""
 
 Caller = Annotated[Principal, Depends(_principal)]
-"""Who asks: 401 without a valid token."""
+"""Who asks: 401 without a valid token or session cookie."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+
+from corridor.tracking.dashboard import Dashboard
 
 from corridor.web.answers import cases_answer, reconciliation_answer, status_answer
 from corridor.web.dependencies import Caller, DeskDep
+from corridor.web.overview import dashboard_for
 from corridor.web.schemas import ERRORS, CasesOut, ReconciliationOut, StatusOut
 
 router = APIRouter(prefix="/api/v1/operations/{operation_id}", tags=["figures"],
@@ -41,3 +44,13 @@ def cases(operation_id: OperationId, desk: DeskDep, caller: Caller) -> CasesOut:
     """The protection follow-up cases still open (protection officers)."""
     return cases_answer(operation_id, desk.cases(caller, operation_id))
 
+
+
+@router.get("/dashboard", response_model=Dashboard, operation_id="dashboard")
+def dashboard(operation_id: OperationId, request: Request, desk: DeskDep,
+              caller: Caller) -> Dashboard:
+    """The dashboard's figures: counts by stage against the plan, people per day planned and
+    departed, convoys and vehicles with their status, medical cases, incidents, the next 24
+    hours, the binding constraint and the discrepancies. Monitors get whole days only, through
+    disclosure control (`protected` is true; a withheld figure is null)."""
+    return dashboard_for(desk, caller, operation_id, request.app.state.disclosure)

@@ -1,0 +1,52 @@
+"""The dashboard's use case: the operation now, exact for staff, protected for monitors.
+
+Staff allowed exact figures get :func:`corridor.tracking.dashboard.dashboard`; monitors get
+:func:`~corridor.tracking.dashboard.protected_dashboard`, whose release is kept in the
+monitors' disclosure ledger of the operation (the ledger `corridor monitor summary` keeps), so
+that every figure ever shown to a monitor stays consistent with every other.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from corridor.reports.disclosure import DisclosurePolicy, Ledger
+from corridor.security.permissions import (
+    Action,
+    Field,
+    Principal,
+    allowed,
+    authorize,
+    visible_fields,
+)
+from corridor.store.protection import load_ledger, save_ledger
+from corridor.tracking import project
+from corridor.tracking.dashboard import Dashboard, dashboard, protected_dashboard
+from corridor.web.desk import Desk
+
+MONITORS = "monitors"
+"""The audience whose ledger the monitors' dashboard adds to."""
+
+_ledger_lock = threading.Lock()
+
+
+def dashboard_for(desk: Desk, principal: Principal, operation_id: str,
+                  policy: DisclosurePolicy) -> Dashboard:
+    """The dashboard of ``operation_id`` as ``principal`` may see it."""
+    exact = allowed(principal, Action.FIGURES_EXACT, operation_id)
+    if not exact:
+        authorize(principal, Action.FIGURES_PROTECTED, operation_id)
+    roster = desk.roster(principal, operation_id)
+    now = desk.context(principal, roster).server_time
+    projection = project(roster, desk.log.events(operation_id))
+    if exact:
+        medical = Field.MEDICAL in visible_fields(principal, operation_id)
+        return dashboard(projection, now, medical=medical)
+    with _ledger_lock:
+        stored = load_ledger(desk.database, operation_id, MONITORS)
+        ledger = Ledger() if stored is None else Ledger.from_json(stored)
+        shown, kept = protected_dashboard(projection, now, policy, ledger)
+        if kept.to_json() != ledger.to_json():
+            save_ledger(desk.database, operation_id, MONITORS, kept.to_json(),
+                        actor=principal.label, subject=f"dashboard of {now:%Y-%m-%d}")
+    return shown
