@@ -110,6 +110,22 @@ def read_household(db: Database, operation_id: str, household_id: str, *, actor:
     return found[0]
 
 
+def read_households(db: Database, operation_id: str, household_ids: list[str], *, actor: str,
+                    reason: str, sites: frozenset[str] | None = None) -> list[FoundHousehold]:
+    """Several households and their members at once (a convoy's manifest), in one audited
+    read that names them all; those not there (or not at ``sites``) are left out."""
+    custody = db.custody
+    with db._errors(), db._writing() as connection:
+        db._require_schema(connection)
+        custody.check_key(connection)
+        found = _households(connection, operation_id, household_ids, custody.sealer, sites)
+        record = custody.audit(connection, actor, "registry.read",
+                               f"operation {operation_id}: {len(found)} households: "
+                               + ", ".join(f.household.household_id for f in found), reason)
+    custody.publish_head(record)
+    return found
+
+
 def _households(connection: Connection, operation_id: str, household_ids: list[str],
                 sealer: Sealer, sites: frozenset[str] | None) -> list[FoundHousehold]:
     if not household_ids:

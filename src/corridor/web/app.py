@@ -18,13 +18,14 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from corridor import __version__
+from corridor.reports.disclosure import MINIMUM_THRESHOLD, DisclosurePolicy
 from corridor.security.tickets import RevocationList
 from corridor.store import Database
 from corridor.store.custody import Custody
 from corridor.tracking.uploads import MAX_BATCH
 from corridor.web import errors
 from corridor.web.desk import Desk
-from corridor.web.routes import figures, scans, system, tickets
+from corridor.web.routes import figures, pages, scans, session, system, tickets
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """The largest body accepted: a full batch of MAX_BATCH offline events is about 3 MB."""
@@ -37,13 +38,15 @@ def _utc_now() -> datetime:
 @dataclass(frozen=True)
 class WebSettings:
     """What the app is given: the database, the keys' custody, the tickets' revocation lists
-    (by operation; none revokes nothing), the clock and the body limit."""
+    (by operation; none revokes nothing), the clock, the body limit and the disclosure
+    threshold of monitors' figures."""
 
     database_url: str
     custody: Custody
     revocations: Mapping[str, RevocationList] = field(default_factory=dict)
     clock: Callable[[], datetime] = _utc_now
     max_body_bytes: int = MAX_BODY_BYTES
+    disclosure_threshold: int = MINIMUM_THRESHOLD
 
 
 class BodyLimit:
@@ -106,6 +109,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         database = Database.open(settings.database_url, settings.custody)
         try:
             database.require_current()
+            app.state.disclosure = DisclosurePolicy(settings.disclosure_threshold)
             app.state.desk = Desk(database, settings.custody.keyring.ticket_public_key(),
                                   settings.revocations, settings.clock)
             yield
@@ -119,6 +123,7 @@ def create_app(settings: WebSettings) -> FastAPI:
                               "`{code, message}`; see docs/api.md.")
     errors.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    for router in (scans.router, figures.router, tickets.router, system.router):
+    for router in (scans.router, figures.router, tickets.router, system.router,
+                   session.router, pages.router):
         app.include_router(router)
     return app

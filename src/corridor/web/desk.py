@@ -55,7 +55,6 @@ SCAN_ACTIONS: Mapping[ScanAction, Action] = {
 DEFAULT_DEVICE = "api"
 """The device of a scan sent with a session rather than a device token."""
 
-
 @dataclass(frozen=True, slots=True)
 class SignedRevocations:
     """An operation's revocation list as built from the store, and as a phone downloads it."""
@@ -99,6 +98,14 @@ class Desk:
     def principal(self, token: str) -> Principal:
         """Who holds ``token`` (a session or a device token); NotSignedIn otherwise."""
         return self._accounts.principal(token)
+
+    def sign_in(self, name: str, password: str) -> str:
+        """A new session for ``name`` if the password is right (rate limited)."""
+        return self._accounts.sign_in(name, password)
+
+    def sign_out(self, token: str) -> None:
+        """End the session ``token``."""
+        self._accounts.revoke_token(token)
 
     def roster(self, principal: Principal, operation_id: str) -> Roster:
         """The operation's registry and newest plan, indexed; rebuilt when a newer plan is
