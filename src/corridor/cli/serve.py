@@ -1,4 +1,5 @@
-"""``corridor serve``: the HTTP API (:mod:`corridor.web`) on uvicorn, with this home's keys."""
+"""``corridor serve``: the pages and the HTTP API (:mod:`corridor.web`) on uvicorn, with this
+home's keys; ``--tls`` for phones on the local network (:mod:`corridor.cli.tls`)."""
 
 from __future__ import annotations
 
@@ -12,27 +13,74 @@ from corridor.cli.options import settings_for
 from corridor.domain.errors import InvalidValue
 from corridor.store.custody import missing_custody
 
+LOOPBACK = "127.0.0.1"
+EVERY_INTERFACE = "0.0.0.0"
+
+
+def _port(value: int, option: str) -> int:
+    if not 0 < value < 65536:
+        raise InvalidValue(f"{value} is not a TCP port: use 1 to 65535", option)
+    return value
+
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every "
-                                      "interface; put TLS in front of it).")] = "127.0.0.1",
+    host: Annotated[str | None, typer.Option(
+        "--host", help="Address to listen on (default: 127.0.0.1, or 0.0.0.0 with --tls so "
+        "that phones on the network reach it).", show_default=False)] = None,
     port: Annotated[int, typer.Option("--port", help="TCP port to listen on.")] = 8000,
     database: Annotated[str | None, typer.Option(
         "--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in $CORRIDOR_HOME).",
         show_default=False)] = None,
+    tls: Annotated[bool, typer.Option(
+        "--tls", help="Serve HTTPS with a certificate of corridor's local authority (made in "
+        "$CORRIDOR_HOME/tls on first use), and show a QR code that installs the authority on "
+        "a phone.")] = False,
+    ca_port: Annotated[int | None, typer.Option(
+        "--ca-port", help="With --tls: the plain-HTTP port of the page that installs the "
+        "authority (default: --port + 1).", show_default=False)] = None,
+    tls_host: Annotated[list[str] | None, typer.Option(
+        "--tls-host", help="With --tls: another private address or .local name to put in the "
+        "certificate (repeatable); loopback and the LAN address are always in it.",
+        show_default=False)] = None,
 ) -> None:
-    """Serve the HTTP API (scans, offline uploads, figures) until interrupted."""
+    """Serve the pages (dashboard, manifests, registry, scanner) and the HTTP API until
+    interrupted."""
     import uvicorn
 
     from corridor.web import WebSettings, create_app
 
-    if not 0 < port < 65536:
-        raise InvalidValue(f"{port} is not a TCP port: use 1 to 65535", "port")
+    _port(port, "port")
     settings = settings_for(database)
     custody = custody_for(settings)
     if custody is None:
         raise missing_custody("serving the API")
-    app = create_app(WebSettings(settings.database_url, custody))
-    out.print(f"Serving the corridor API on http://{host}:{port}/api/v1 "
-              f"(OpenAPI at http://{host}:{port}/docs); Ctrl-C stops it.")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        threshold = int(settings.disclosure_threshold)
+    except ValueError:
+        raise InvalidValue(f"CORRIDOR_DISCLOSURE_THRESHOLD is {settings.disclosure_threshold!r},"
+                           " not a whole number", "CORRIDOR_DISCLOSURE_THRESHOLD") from None
+    app = create_app(WebSettings(settings.database_url, custody,
+                                 disclosure_threshold=threshold))
+    listen = host or (EVERY_INTERFACE if tls else LOOPBACK)
+    if not tls:
+        out.print(f"Serving corridor on http://{listen}:{port}/ (API at /api/v1, OpenAPI at "
+                  "/docs); Ctrl-C stops it.")
+        uvicorn.run(app, host=listen, port=port, log_level="warning")
+        return
+    from corridor.cli.tls import prepare, serve_install_page, show_install_qr
+
+    install_port = _port(ca_port if ca_port is not None else port + 1, "ca-port")
+    files = prepare(settings.home / "tls", str(settings.home.resolve().name),
+                    list(tls_host or []))
+    shown = next((h for h in files.hosts if h not in (LOOPBACK, "localhost")), LOOPBACK)
+    https = f"https://{shown}:{port}/"
+    install = serve_install_page(files, listen, install_port, https)
+    try:
+        show_install_qr(out, files, f"http://{shown}:{install_port}/", https)
+        out.print(f"Serving corridor on {https} (certificate for {', '.join(files.hosts)}); "
+                  "Ctrl-C stops it.")
+        uvicorn.run(app, host=listen, port=port, log_level="warning",
+                    ssl_keyfile=str(files.server_key),
+                    ssl_certfile=str(files.server_certificate))
+    finally:
+        install.shutdown()

@@ -41,6 +41,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CORRIDOR_DISCLOSURE_THRESHOLD", "5",
             "The smallest count of people shown to monitors and the public; at least 5, and "
             "once figures have been published with a threshold it can only be raised."),
+    Setting("CORRIDOR_ASSETS", "(node_modules beside the source)",
+            "The node_modules folder with the pages' front-end packages (QR decoder, ticket "
+            "check, charts, Arabic font), installed by `make setup` (npm ci); set it where "
+            "corridor is installed away from its source folder."),
     Setting("CORRIDOR_PASSPHRASE", "(unset)",
             "The passphrase of an encrypted archive (export, backup, share) when there is no "
             "terminal to ask on; prefer the prompt."),
