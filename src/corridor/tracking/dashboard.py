@@ -25,8 +25,9 @@ from corridor.domain.events import (
     Stage,
 )
 from corridor.domain.plan import Convoy
-from corridor.reports.disclosure import DisclosurePolicy, Ledger, ReleaseBuilder, protect
-from corridor.tracking.projections import Projection, StageCounts
+from corridor.reports.disclosure import DisclosurePolicy, Key, Ledger, protect
+from corridor.reports.revisions import RevisingBuilder
+from corridor.tracking.projections import CountKey, Projection, StageCounts
 
 STAGES = (Stage.REGISTERED, Stage.CHECKED_IN, Stage.SCREENED, Stage.BOARDED, Stage.DEPARTED,
           Stage.ARRIVED)
@@ -151,19 +152,19 @@ def _vehicle_status(projection: Projection, convoy: Convoy, vehicle_id: str,
     return "boarding" if boarded else "waiting"
 
 
-def _convoys(projection: Projection) -> list[ConvoyLine]:
-    by_convoy = projection.counts(("convoy",))
-    by_vehicle = projection.counts(("convoy", "vehicle"))
+def _convoys(projection: Projection,
+             by_vehicle: dict[CountKey, StageCounts]) -> list[ConvoyLine]:
+    by_convoy: dict[str | None, StageCounts] = {}
+    for key, row in by_vehicle.items():
+        by_convoy[key.convoy_id] = by_convoy.get(key.convoy_id, StageCounts()) + row
+    boarded_on = {(key.convoy_id, key.vehicle_id): row.boarded for key, row in by_vehicle.items()}
     lines = []
     for convoy in sorted(projection.roster.plan.convoys,
                          key=lambda c: (c.departure, c.convoy_id)):
-        counts = next((row for key, row in by_convoy.items()
-                       if key.convoy_id == convoy.convoy_id), StageCounts())
+        counts = by_convoy.get(convoy.convoy_id, StageCounts())
         trips = []
         for trip in convoy.trips:
-            boarded = next((row.boarded for key, row in by_vehicle.items()
-                            if key.convoy_id == convoy.convoy_id
-                            and key.vehicle_id == trip.vehicle_id), 0)
+            boarded = boarded_on.get((convoy.convoy_id, trip.vehicle_id), 0)
             planned = sum(len(line.persons) for line in trip.lines)
             trips.append(VehicleLine(trip.vehicle_id, trip.kind.value, planned, boarded,
                                      _vehicle_status(projection, convoy, trip.vehicle_id,
@@ -176,14 +177,14 @@ def _convoys(projection: Projection) -> list[ConvoyLine]:
     return lines
 
 
-def _days(projection: Projection) -> list[DayLine]:
+def _days(projection: Projection, rows: dict[CountKey, StageCounts]) -> list[DayLine]:
     planned: Counter[date] = Counter()
     for convoy in projection.roster.plan.convoys:
         planned[convoy.day] += sum(len(line.persons) for trip in convoy.trips
                                    for line in trip.lines)
     departed: Counter[date] = Counter()
     arrived: Counter[date] = Counter()
-    for key, row in projection.counts(("day",)).items():
+    for key, row in rows.items():
         if key.day is not None:
             departed[key.day] += row.departed
             arrived[key.day] += row.arrived
@@ -233,8 +234,9 @@ def dashboard(projection: Projection, now: datetime, *, medical: bool = True) ->
     ``medical`` is whether the reader may see the medical cases' ids and where they went.
     """
     scenario, plan = projection.roster.scenario, projection.roster.plan
-    total = projection.total()
-    convoys = _convoys(projection)
+    rows = projection.counts(("convoy", "vehicle", "day"))
+    total = sum(rows.values(), StageCounts())
+    convoys = _convoys(projection, rows)
     return Dashboard(
         operation_id=scenario.operation.operation_id,
         operation_name=scenario.operation.name,
@@ -244,7 +246,7 @@ def dashboard(projection: Projection, now: datetime, *, medical: bool = True) ->
         planned_people=sum(line.planned for line in convoys),
         stages={stage.value: total.at(stage) for stage in STAGES},
         held=total.held, no_show=total.no_show, conflicts=total.conflicts,
-        days=tuple(_days(projection)),
+        days=tuple(_days(projection, rows)),
         convoys=tuple(convoys),
         next_hours=tuple(_upcoming(convoys, now)),
         medical=tuple(_medical(projection)) if medical else (),
@@ -280,13 +282,16 @@ def protected_dashboard(projection: Projection, now: datetime, policy: Disclosur
     Only whole days are published: people departed and arrived each day up to yesterday, with
     their running totals, through :func:`~corridor.reports.disclosure.protect`; today's figures
     wait for the day to close (a figure that changes every minute would give away, by
-    difference, the few people who just passed). The plan's people a day are published under
-    the plan's own name, through the same control. Convoys keep their schedule and status but not
-    their counts; medical cases and discrepancies are not shown.
+    difference, the few people who just passed). A day's figure that changes after it was
+    shown (a phone's offline batch uploaded late, a void) is published as a revision linked to
+    the first (:mod:`corridor.reports.revisions`), so the change too is protected. The plan's
+    people a day are published under the plan's own name, through the same control. Convoys
+    keep their schedule and status but not their counts; medical cases and discrepancies are
+    not shown.
     """
     exact = dashboard(projection, now, medical=False)
     closed = [line for line in exact.days if line.day < now.date()]
-    builder = ReleaseBuilder()
+    builder = RevisingBuilder(ledger)
     departed = builder.add_series((*MONITOR_PREFIX, "departed"),
                                   [(line.day.isoformat(), line.departed or 0) for line in closed])
     arrived = builder.add_series((*MONITOR_PREFIX, "arrived"),
@@ -295,30 +300,31 @@ def protected_dashboard(projection: Projection, now: datetime, policy: Disclosur
     planned = builder.add_series(plan_prefix, [(line.day.isoformat(), line.planned or 0)
                                                for line in exact.days])
     release = protect(builder.build(), policy, ledger)
+
+    def value(base: Key) -> int | None:
+        return release.value(builder.key(base))
+
     by_day: dict[date, tuple[int | None, int | None, int | None]] = defaultdict(
         lambda: (None, None, None))
-    for line, cumulative, arrived_key in zip(closed, departed, arrived, strict=True):
+    for line, cumulative in zip(closed, departed, strict=True):
         label = line.day.isoformat()
-        by_day[line.day] = (release.value((*MONITOR_PREFIX, "departed", "day", label)),
-                            release.value(cumulative),
-                            release.value((*MONITOR_PREFIX, "arrived", "day", label)))
-        del arrived_key
-    days = tuple(replace(line, planned=release.value((*plan_prefix, "day", label)),
-                         planned_cumulative=release.value(cumulative_planned),
+        by_day[line.day] = (value((*MONITOR_PREFIX, "departed", "day", label)),
+                            value(cumulative),
+                            value((*MONITOR_PREFIX, "arrived", "day", label)))
+    days = tuple(replace(line, planned=value((*plan_prefix, "day", label)),
+                         planned_cumulative=value(cumulative_planned),
                          departed=by_day[line.day][0], departed_cumulative=by_day[line.day][1],
                          arrived=by_day[line.day][2])
                  for line, cumulative_planned in zip(exact.days, planned, strict=True)
                  for label in (line.day.isoformat(),))
-    last = departed[-1] if departed else None
-    total_departed = release.value(last) if last is not None else 0
-    last_arrived = arrived[-1] if arrived else None
-    total_arrived = release.value(last_arrived) if last_arrived is not None else 0
+    total_departed = value(departed[-1]) if departed else 0
+    total_arrived = value(arrived[-1]) if arrived else 0
     stages: dict[str, int | None] = {stage.value: None for stage in STAGES}
     stages[Stage.DEPARTED.value] = total_departed
     stages[Stage.ARRIVED.value] = total_arrived
     convoys = tuple(replace(line, checked_in=None, boarded=None, departed=None, arrived=None,
                             trips=()) for line in exact.convoys)
-    total_planned = release.value(planned[-1]) if planned else 0
+    total_planned = value(planned[-1]) if planned else 0
     shown = replace(exact, protected=True, threshold=policy.threshold, stages=stages,
                     planned_people=total_planned,
                     held=None, no_show=None, conflicts=None, days=days, convoys=convoys,

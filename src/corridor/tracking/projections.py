@@ -338,18 +338,25 @@ class Projection:
         if unknown:
             raise ValueError(f"counts are grouped by {', '.join(GROUPINGS)}, not "
                              f"{', '.join(sorted(unknown))}")
-        rows: dict[CountKey, StageCounts] = {}
+        convoy, vehicle, destination, day = (name in by for name in GROUPINGS)
+        tallies: dict[CountKey, list[int]] = {}
         for status in self.persons.values():
-            key = CountKey(status.convoy_id if "convoy" in by else None,
-                           status.vehicle_id if "vehicle" in by else None,
-                           status.destination if "destination" in by else None,
-                           status.day if "day" in by else None)
-            rows[key] = rows.get(key, StageCounts()) + StageCounts.of(status)
-        return rows
+            key = CountKey(status.convoy_id if convoy else None,
+                           status.vehicle_id if vehicle else None,
+                           status.destination if destination else None,
+                           status.day if day else None)
+            tally = tallies.get(key)
+            if tally is None:
+                tally = tallies[key] = [0] * _COLUMNS
+            _tally(tally, status)
+        return {key: StageCounts(*tally) for key, tally in tallies.items()}
 
     def total(self) -> StageCounts:
         """The counts of every person together."""
-        return sum((StageCounts.of(s) for s in self.persons.values()), StageCounts())
+        tally = [0] * _COLUMNS
+        for status in self.persons.values():
+            _tally(tally, status)
+        return StageCounts(*tally)
 
     def incidents(self) -> dict[str, Incident]:
         """Each incident by id, as its latest report (device time, then nonce) has it."""
@@ -359,6 +366,22 @@ class Projection:
     def reconcile(self, convoy_id: str) -> list[Discrepancy]:
         """Every discrepancy of a convoy: persons, counts between stages, headcounts."""
         return _reconcile(self, convoy_id)
+
+
+_COLUMNS = len(fields(StageCounts))
+
+
+def _tally(tally: list[int], status: PersonStatus) -> None:
+    """Add one person to a row of counts, in StageCounts' field order (what
+    :meth:`StageCounts.of` gives, without making an object a person: counting 75,000 people a
+    few times a second for the dashboard)."""
+    rank = status.stage.rank
+    for column in range(rank + 1):
+        tally[column] += 1
+    tally[6] += status.held
+    tally[7] += status.no_show
+    tally[8] += status.stays
+    tally[9] += status.conflict
 
 
 def project(roster: Roster, events: Iterable[Event],

@@ -9,6 +9,7 @@ that every figure ever shown to a monitor stays consistent with every other.
 from __future__ import annotations
 
 import threading
+import weakref
 
 from corridor.reports.disclosure import DisclosurePolicy, Ledger
 from corridor.security.permissions import (
@@ -20,7 +21,7 @@ from corridor.security.permissions import (
     visible_fields,
 )
 from corridor.store.protection import load_ledger, save_ledger
-from corridor.tracking import project
+from corridor.tracking import Projection, Roster, project
 from corridor.tracking.dashboard import Dashboard, dashboard, protected_dashboard
 from corridor.web.desk import Desk
 
@@ -28,6 +29,24 @@ MONITORS = "monitors"
 """The audience whose ledger the monitors' dashboard adds to."""
 
 _ledger_lock = threading.Lock()
+_projections: weakref.WeakKeyDictionary[Desk, dict[str, tuple[object, Projection]]] = (
+    weakref.WeakKeyDictionary())
+_projecting = threading.Lock()
+
+
+def _projection(desk: Desk, roster: Roster, operation_id: str) -> Projection:
+    """The projection of the operation's events, made again only when an event was stored or
+    a new plan came (every open dashboard asks every few seconds)."""
+    events = desk.log.events(operation_id)
+    marker = (roster, len(events), max((e.event_id or 0 for e in events), default=0))
+    with _projecting:
+        known = _projections.setdefault(desk, {}).get(operation_id)
+        if known is not None and known[0] == marker:
+            return known[1]
+    made = project(roster, events)
+    with _projecting:
+        _projections[desk][operation_id] = (marker, made)
+    return made
 
 
 def dashboard_for(desk: Desk, principal: Principal, operation_id: str,
@@ -38,7 +57,7 @@ def dashboard_for(desk: Desk, principal: Principal, operation_id: str,
         authorize(principal, Action.FIGURES_PROTECTED, operation_id)
     roster = desk.roster(principal, operation_id)
     now = desk.context(principal, roster).server_time
-    projection = project(roster, desk.log.events(operation_id))
+    projection = _projection(desk, roster, operation_id)
     if exact:
         medical = Field.MEDICAL in visible_fields(principal, operation_id)
         return dashboard(projection, now, medical=medical)
