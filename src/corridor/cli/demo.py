@@ -122,6 +122,13 @@ def _field(run: DemoRun) -> None:
                      "`corridor field reconcile` show them again")
 
 
+def _web(run: DemoRun) -> None:
+    run.notes.append(f"the dashboard, manifests, registry and phone scanner: "
+                     f"`CORRIDOR_HOME={run.folder} corridor serve`, then open "
+                     f"http://127.0.0.1:8000/ and sign in as {run.actor} (phones on the "
+                     "network: add --tls and scan the QR code it shows)")
+
+
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("generate", _generate),
     ("accounts", _accounts),
@@ -129,6 +136,7 @@ STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("summary", _summary),
     ("plan", _plan),
     ("field", _field),
+    ("web", _web),
 ]
 
 
