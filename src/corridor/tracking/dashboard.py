@@ -13,7 +13,6 @@ release to monitors), the convoys' status without their counts, and the incident
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -268,11 +267,9 @@ MONITOR_PREFIX = ("field",)
 """Where the field series live in the monitors' disclosure ledger (shared by every release of
 field figures to monitors: the dashboard, the situation reports)."""
 
-
-def _plan_digest(days: tuple[DayLine, ...]) -> str:
-    """A short name for a plan's daily figures: a new plan publishes under a new name."""
-    text = ";".join(f"{line.day.isoformat()}={line.planned}" for line in days)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+PLAN_PREFIX = ("sitrep", "planned")
+"""The plan's people a day, as the situation reports publish them (a new plan's figures are
+revisions of the old ones)."""
 
 
 def protected_dashboard(projection: Projection, now: datetime, policy: DisclosurePolicy,
@@ -285,7 +282,7 @@ def protected_dashboard(projection: Projection, now: datetime, policy: Disclosur
     difference, the few people who just passed). A day's figure that changes after it was
     shown (a phone's offline batch uploaded late, a void) is published as a revision linked to
     the first (:mod:`corridor.reports.revisions`), so the change too is protected. The plan's
-    people a day are published under the plan's own name, through the same control. Convoys
+    people a day are published as the situation reports publish them. Convoys
     keep their schedule and status but not their counts; medical cases and discrepancies are
     not shown.
     """
@@ -296,9 +293,9 @@ def protected_dashboard(projection: Projection, now: datetime, policy: Disclosur
                                   [(line.day.isoformat(), line.departed or 0) for line in closed])
     arrived = builder.add_series((*MONITOR_PREFIX, "arrived"),
                                  [(line.day.isoformat(), line.arrived or 0) for line in closed])
-    plan_prefix = ("plan", _plan_digest(exact.days))
-    planned = builder.add_series(plan_prefix, [(line.day.isoformat(), line.planned or 0)
-                                               for line in exact.days])
+    plan_days = [line for line in exact.days if line.planned]
+    planned = builder.add_series(PLAN_PREFIX, [(line.day.isoformat(), line.planned or 0)
+                                               for line in plan_days])
     release = protect(builder.build(), policy, ledger)
 
     def value(base: Key) -> int | None:
@@ -311,12 +308,14 @@ def protected_dashboard(projection: Projection, now: datetime, policy: Disclosur
         by_day[line.day] = (value((*MONITOR_PREFIX, "departed", "day", label)),
                             value(cumulative),
                             value((*MONITOR_PREFIX, "arrived", "day", label)))
-    days = tuple(replace(line, planned=value((*plan_prefix, "day", label)),
-                         planned_cumulative=value(cumulative_planned),
+    planned_on = {line.day: (value((*PLAN_PREFIX, "day", line.day.isoformat())),
+                             value(cumulative))
+                  for line, cumulative in zip(plan_days, planned, strict=True)}
+    days = tuple(replace(line, planned=planned_on.get(line.day, (0, None))[0],
+                         planned_cumulative=planned_on.get(line.day, (0, None))[1],
                          departed=by_day[line.day][0], departed_cumulative=by_day[line.day][1],
                          arrived=by_day[line.day][2])
-                 for line, cumulative_planned in zip(exact.days, planned, strict=True)
-                 for label in (line.day.isoformat(),))
+                 for line in exact.days)
     total_departed = value(departed[-1]) if departed else 0
     total_arrived = value(arrived[-1]) if arrived else 0
     stages: dict[str, int | None] = {stage.value: None for stage in STAGES}
