@@ -18,7 +18,10 @@ TABLES_AT = {"0001": REGISTRY_TABLES, "0002": REGISTRY_TABLES | {"plans"},
              "0005": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES
              | {"shares", "disclosure_ledgers", "events"},
              "0006": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES
-             | {"shares", "disclosure_ledgers", "events", "tickets", "ticket_revocations"}}
+             | {"shares", "disclosure_ledgers", "events", "tickets", "ticket_revocations"},
+             "0007": REGISTRY_TABLES | {"plans"} | PROTECTION_TABLES
+             | {"shares", "disclosure_ledgers", "events", "tickets", "ticket_revocations",
+                "outside_figures"}}
 """The corridor tables at each revision, oldest first; a new migration adds its line here."""
 HEAD = list(TABLES_AT)[-1]
 

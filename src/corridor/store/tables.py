@@ -18,11 +18,12 @@ shows, so that listing plans never reads their documents.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -327,6 +328,32 @@ class TicketRevocationRow(Base):
     )
 
 
+class OutsideFigureRow(Base):
+    """A figure someone else reported (:class:`corridor.reports.outside.OutsideFigure`): who,
+    as of which day, about which stage, how many people and fighters. Public claims, kept in
+    clear; never updated or deleted."""
+
+    __tablename__ = "outside_figures"
+
+    figure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    operation_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("operations.operation_id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(Text)
+    reported_on: Mapped[date] = mapped_column(Date)
+    stage: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    people: Mapped[int] = mapped_column(Integer)
+    combatants: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(None, "operation_id", "reported_on"),
+        {"sqlite_autoincrement": True},
+    )
+
+
 metadata = Base.metadata
 """The metadata of every table; the migrations at head must match it exactly."""
 
@@ -345,3 +372,4 @@ disclosure_ledgers: Table = metadata.tables["disclosure_ledgers"]
 events: Table = metadata.tables["events"]
 tickets: Table = metadata.tables["tickets"]
 ticket_revocations: Table = metadata.tables["ticket_revocations"]
+outside_figures: Table = metadata.tables["outside_figures"]
