@@ -341,7 +341,16 @@ def demo(
 
 
 def _register_protection_commands() -> None:
-    from corridor.cli import accounts, field, protection, replanning, serve, sharing, tickets
+    from corridor.cli import (
+        accounts,
+        field,
+        outside,
+        protection,
+        replanning,
+        serve,
+        sharing,
+        tickets,
+    )
 
     app.command()(accounts.login)
     app.command()(accounts.logout)
@@ -359,6 +368,7 @@ def _register_protection_commands() -> None:
     app.command("replan")(replanning.replan)
     app.command("serve")(serve.serve)
     app.add_typer(tickets.tickets_app, name="tickets")
+    app.add_typer(outside.outside_app, name="outside")
 
 
 _register_protection_commands()

@@ -49,6 +49,7 @@ from fontTools.varLib import instancer  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 from fpdf.output import OutputProducer
+from PIL import Image
 
 from corridor.domain.errors import InvalidValue
 
@@ -71,6 +72,12 @@ WEIGHTS = {"": 400, "B": 700}
 PAGE_LABEL: dict[Language, str] = {"en": "page {page} of {pages}", "ar": "صفحة {page} من {pages}"}
 """The footer's page number, in each language ({pages} is filled in when the PDF is written)."""
 
+FIRST_STRONG_ISOLATE = "\u2068"
+POP_DIRECTIONAL_ISOLATE = "\u2069"
+BIDI_CONTROLS = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+"""The marks and isolates of the bidirectional algorithm: they order text, and show nothing."""
+
 PAGES_ALIAS = "{np}"
 
 BODY_SIZE = 10.0
@@ -86,6 +93,17 @@ QR_BORDER_MODULES = 4
 QR_PIXELS_PER_MODULE = 4
 GREY = (235, 235, 235)
 RULE_GREY = (150, 150, 150)
+
+
+def isolated(value: object) -> str:
+    """``value`` as text that keeps its own direction inside a line of the other direction.
+
+    Put it around a value filled into a sentence: an id such as ``BUS-001`` or ``2017-03-18/1``
+    inside Arabic, an Arabic name inside English. Without it the bidirectional algorithm joins
+    a number that follows an id to the id ("حافلة BUS-001 · 40" would read "40 · BUS-001").
+    The isolate marks are drawn as nothing and extracted as nothing.
+    """
+    return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +150,7 @@ class Document:
         self._pdf = _Pages(footer if footer is not None else title,
                            PAGE_LABEL[language], self.rtl)
         self._done = False
+        self._measured: dict[tuple[str, bool, float], float] = {}
         pdf = self._pdf
         pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         pdf.set_auto_page_break(True, FOOTER_MM + 4)
@@ -141,6 +160,7 @@ class Document:
             pdf.add_font(FALLBACK_FAMILY, style, str(path))
         pdf.set_fallback_fonts([FALLBACK_FAMILY], exact_match=False)
         pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if self.rtl else "ltr")
+        self._shaping = pdf.footer_shaping = pdf.text_shaping
         pdf.set_title(title)
         pdf.set_subject(subject)
         pdf.set_author(author)
@@ -167,7 +187,8 @@ class Document:
         elif pdf.get_y() > pdf.t_margin + 0.1:
             pdf.ln(size * 0.25)
         self._font(size, bold=True)
-        pdf.multi_cell(0, size * LINE_FACTOR, text, align=self._start, new_x="LMARGIN",
+        pdf.multi_cell(0, size * LINE_FACTOR, self._shape_for(text), align=self._start,
+                       new_x="LMARGIN",
                        new_y="NEXT")
         if level == 1:
             pdf.set_draw_color(*RULE_GREY)
@@ -180,7 +201,8 @@ class Document:
     def paragraph(self, text: str, *, bold: bool = False, size: float = BODY_SIZE) -> None:
         """A paragraph, wrapped to the width of the page, aligned at the start."""
         self._font(size, bold=bold)
-        self._pdf.multi_cell(0, size * LINE_FACTOR, text, align=self._start, new_x="LMARGIN",
+        self._pdf.multi_cell(0, size * LINE_FACTOR, self._shape_for(text), align=self._start,
+                             new_x="LMARGIN",
                              new_y="NEXT")
         self._pdf.ln(size * 0.2)
         self._font(BODY_SIZE)
@@ -203,13 +225,13 @@ class Document:
                 pdf.rect(left + 1, top, width - 2, height - 2, style="F")
                 self._font(15, bold=True)
                 pdf.set_xy(left + 1, top + 1)
-                pdf.cell(width - 2, 8, figure.value, align="C")
+                pdf.cell(width - 2, 8, self._shape_for(figure.value), align="C")
                 self._font(SMALL_SIZE)
                 pdf.set_xy(left + 1, top + 9)
-                pdf.cell(width - 2, 4.5, figure.label, align="C")
+                pdf.cell(width - 2, 4.5, self._shape_for(figure.label), align="C")
                 if figure.note:
                     pdf.set_xy(left + 1, top + 13.5)
-                    pdf.cell(width - 2, 4.5, figure.note, align="C")
+                    pdf.cell(width - 2, 4.5, self._shape_for(figure.note), align="C")
             pdf.set_xy(pdf.l_margin, top + height + 1)
         self._font(BODY_SIZE)
 
@@ -246,7 +268,7 @@ class Document:
         pdf.set_xy(pdf.l_margin, top + size_mm)
         if caption:
             self._font(SMALL_SIZE)
-            pdf.cell(0, 4.5, caption, align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 4.5, self._shape_for(caption), align="C", new_x="LMARGIN", new_y="NEXT")
             self._font(BODY_SIZE)
         pdf.ln(2)
 
@@ -263,8 +285,9 @@ class Document:
         text_width = pdf.epw - size_mm - gap
         line_height = BODY_SIZE * LINE_FACTOR
         height = line_height * (1 + len(lines)) + 2
-        if columns:
-            height += self._table_height(columns, rows, SMALL_SIZE + 0.5, text_width)
+        layout = self._layout(columns, rows, SMALL_SIZE + 0.5, text_width) if columns else None
+        if layout is not None:
+            height += layout.height
         height = max(height, size_mm) + 3
         fresh_page = pdf.page_break_trigger - pdf.t_margin
         if pdf.get_y() + height > pdf.page_break_trigger and height <= fresh_page:
@@ -277,20 +300,16 @@ class Document:
             pdf.rect(code_left, top, size_mm, size_mm)
             self._font(SMALL_SIZE)
             pdf.set_xy(code_left + 1, top + size_mm / 2 - 5)
-            pdf.multi_cell(size_mm - 2, 4, no_code, align="C")
+            pdf.multi_cell(size_mm - 2, 4, self._shape_for(no_code), align="C")
         else:
             self._draw_qr(payload, code_left, top, size_mm)
         pdf.set_xy(text_left, top)
-        self._font(BODY_SIZE, bold=True)
-        pdf.multi_cell(text_width, line_height, title, align=self._start, new_x="LEFT",
-                       new_y="NEXT")
-        self._font(BODY_SIZE)
+        self._text_line(title, text_width, line_height, bold=True)
         for line in lines:
-            pdf.multi_cell(text_width, line_height, line, align=self._start, new_x="LEFT",
-                           new_y="NEXT")
+            self._text_line(line, text_width, line_height)
         pdf.ln(1)
-        if columns:
-            self._table(columns, rows, size=SMALL_SIZE + 0.5, left=text_left, width=text_width)
+        if layout is not None:
+            self._draw_table(layout, text_left)
         bottom = pdf.get_y() if pdf.page_no() > page else max(pdf.get_y(), top + size_mm)
         pdf.set_xy(pdf.l_margin, bottom + 1)
         pdf.set_draw_color(*GREY)
@@ -334,83 +353,136 @@ class Document:
         return self._pdf.l_margin + slot * width
 
     def _draw_qr(self, payload: str, left: float, top: float, size: float) -> None:
-        self._pdf.image(io.BytesIO(qr_png(payload)), x=left, y=top, w=size, h=size,
-                        alt_text="QR code")
+        self._pdf.image(qr_image(payload), x=left, y=top, w=size, h=size, alt_text="QR code")
 
-    def _widths(self, columns: Sequence[Column], width: float) -> list[float]:
+    def _shape_for(self, text: str) -> str:
+        """Switch HarfBuzz off for text it cannot change (ASCII that reads the same in both
+        directions: ids, numbers, dates), on for the rest; returns ``text``.
+
+        A cell drawn without shaping costs a fifth of one drawn with it, and most cells of a
+        manifest are ids and ages.
+        """
+        plain = text.isascii() and text.isprintable() and (not self.rtl or (
+            " " not in text and text[:1].isalnum() and text[-1:].isalnum()))
+        self._pdf.text_shaping = None if plain else self._shaping
+        return text
+
+    def _fits(self, text: str, width: float, bold: bool, size: float) -> bool:
+        """Whether ``text`` fits on one line ``width`` wide (widths remembered: names repeat)."""
+        key = (text, bold, size)
+        measured = self._measured.get(key)
+        if measured is None:
+            measured = self._measured[key] = self._pdf.get_string_width(self._shape_for(text))
+        return "\n" not in text and measured <= width - 2 * self._pdf.c_margin
+
+    def _text_line(self, text: str, width: float, line_height: float, *,
+                   bold: bool = False) -> None:
+        """``text`` at the start of a box ``width`` wide, wrapped if it must be; then the next
+        line, at the same left edge. (fpdf2 wraps by shaping the line again for every
+        character: a line that fits is drawn as a single cell.)"""
+        pdf = self._pdf
+        self._font(BODY_SIZE, bold=bold)
+        if self._fits(text, width, bold, BODY_SIZE):
+            pdf.cell(width, line_height, self._shape_for(text), align=self._start, new_x="LEFT",
+                     new_y="NEXT")
+        else:
+            pdf.multi_cell(width, line_height, self._shape_for(text), align=self._start,
+                           new_x="LEFT",
+                           new_y="NEXT")
+        self._font(BODY_SIZE)
+
+    def _cell_lines(self, text: str, width: float, line_height: float, *, bold: bool,
+                    size: float) -> list[str]:
+        if self._fits(text, width, bold, size):
+            return [text]
+        lines = self._pdf.multi_cell(width, line_height, self._shape_for(text), dry_run=True,
+                                     output=MethodReturnValue.LINES)
+        return [str(line) for line in lines] if isinstance(lines, list) and lines else [""]
+
+    def _layout(self, columns: Sequence[Column], rows: Iterable[Sequence[str]], size: float,
+                width: float) -> _TableLayout:
+        """The table's cells wrapped to their columns, measured once."""
         if not columns:
             raise InvalidValue("a table needs at least one column", "columns")
         total = sum(column.weight for column in columns)
-        return [width * column.weight / total for column in columns]
-
-    def _cell_lines(self, text: str, width: float, line_height: float) -> list[str]:
-        pdf = self._pdf
-        if "\n" not in text and pdf.get_string_width(text) <= width - 2 * pdf.c_margin:
-            return [text]
-        lines = pdf.multi_cell(width, line_height, text, dry_run=True,
-                               output=MethodReturnValue.LINES)
-        return [str(line) for line in lines] if isinstance(lines, list) and lines else [""]
-
-    def _table_height(self, columns: Sequence[Column], rows: Sequence[Sequence[str]],
-                      size: float, width: float) -> float:
-        widths = self._widths(columns, width)
+        widths = [width * column.weight / total for column in columns]
         line_height = size * LINE_FACTOR + 0.8
-        self._font(size, bold=True)
-        total = line_height * max(len(self._cell_lines(c.title, w, line_height))
-                                  for c, w in zip(columns, widths, strict=True))
-        self._font(size)
-        for row in rows:
-            total += line_height * max(len(self._cell_lines(str(text), w, line_height))
-                                       for text, w in zip(row, widths, strict=False))
-        return total + 1
 
-    def _table(self, columns: Sequence[Column], rows: Iterable[Sequence[str]], *, size: float,
-               left: float, width: float) -> None:
-        pdf = self._pdf
-        widths = self._widths(columns, width)
-        aligns = [self._align(column.align) for column in columns]
-        order = list(range(len(columns)))
-        if self.rtl:
-            order.reverse()
-        line_height = size * LINE_FACTOR + 0.8
-        pdf.set_draw_color(*RULE_GREY)
+        def wrap(cells: Sequence[str], bold: bool) -> list[list[str]]:
+            self._font(size, bold=bold)
+            return [self._cell_lines(text, widths[i], line_height, bold=bold, size=size)
+                    for i, text in enumerate(cells)]
 
-        def draw(cells: Sequence[str], *, header: bool) -> None:
-            self._font(size, bold=header)
-            wrapped = [self._cell_lines(text, widths[i], line_height)
-                       for i, text in enumerate(cells)]
-            height = line_height * max(len(lines) for lines in wrapped)
-            if pdf.get_y() + height > pdf.page_break_trigger and not header:
-                pdf.add_page()
-                draw([column.title for column in columns], header=True)
-                self._font(size)
-            top = pdf.get_y()
-            x = left
-            for i in order:
-                if header:
-                    pdf.set_fill_color(*GREY)
-                    pdf.rect(x, top, widths[i], height, style="DF")
-                else:
-                    pdf.rect(x, top, widths[i], height)
-                for number, line in enumerate(wrapped[i]):
-                    pdf.set_xy(x, top + number * line_height)
-                    pdf.cell(widths[i], line_height, line, align=aligns[i])
-                x += widths[i]
-            pdf.set_xy(left, top + height)
-
-        header_needed = line_height * 2
-        if pdf.get_y() + header_needed > pdf.page_break_trigger:
-            pdf.add_page()
-        draw([column.title for column in columns], header=True)
+        header = wrap([column.title for column in columns], True)
+        body = []
         for number, row in enumerate(rows, start=1):
             cells = [str(value) for value in row]
             if len(cells) != len(columns):
                 raise InvalidValue(f"table row {number} has {len(cells)} cells for "
                                    f"{len(columns)} columns", "rows")
+            body.append(wrap(cells, False))
+        order = list(range(len(columns)))
+        if self.rtl:
+            order.reverse()
+        return _TableLayout(widths, [self._align(c.align) for c in columns], order, size,
+                            line_height, header, body)
+
+    def _table(self, columns: Sequence[Column], rows: Iterable[Sequence[str]], *, size: float,
+               left: float, width: float) -> None:
+        self._draw_table(self._layout(columns, rows, size, width), left)
+
+    def _draw_table(self, layout: _TableLayout, left: float) -> None:
+        pdf = self._pdf
+        pdf.set_draw_color(*RULE_GREY)
+        pdf.set_fill_color(*GREY)
+        line_height = layout.line_height
+
+        def draw(cells: list[list[str]], *, header: bool) -> None:
+            height = line_height * max(len(lines) for lines in cells)
+            if not header and pdf.get_y() + height > pdf.page_break_trigger:
+                pdf.add_page()
+                draw(layout.header, header=True)
+            self._font(layout.size, bold=header)
+            top = pdf.get_y()
+            x = left
+            for i in layout.order:
+                width = layout.widths[i]
+                pdf.rect(x, top, width, height, style="DF" if header else "D")
+                for number, line in enumerate(cells[i]):
+                    if line:
+                        pdf.set_xy(x, top + number * line_height)
+                        pdf.cell(width, line_height, self._shape_for(line),
+                                 align=layout.aligns[i])
+                x += width
+            pdf.set_xy(left, top + height)
+
+        if pdf.get_y() + line_height * 2 > pdf.page_break_trigger:
+            pdf.add_page()
+        draw(layout.header, header=True)
+        for cells in layout.rows:
             draw(cells, header=False)
         pdf.set_x(pdf.l_margin)
         pdf.ln(2)
         self._font(BODY_SIZE)
+
+
+@dataclass(frozen=True, slots=True)
+class _TableLayout:
+    """A table ready to draw: column widths, alignments and drawing order, wrapped cells."""
+
+    widths: list[float]
+    aligns: list[Literal["L", "R", "C"]]
+    order: list[int]
+    size: float
+    line_height: float
+    header: list[list[str]]
+    rows: list[list[list[str]]]
+
+    @property
+    def height(self) -> float:
+        """The height of the whole table on one page, with the space after it."""
+        return self.line_height * sum(max(len(lines) for lines in cells)
+                                      for cells in (self.header, *self.rows)) + 2
 
 
 class _Pages(FPDF):
@@ -421,8 +493,11 @@ class _Pages(FPDF):
         self._footer_text = footer_text
         self._page_label = page_label
         self._rtl = rtl
+        self.footer_shaping: dict[str, object] | None = None
 
     def footer(self) -> None:
+        outside = self.text_shaping
+        self.text_shaping = self.footer_shaping
         self.set_y(-FOOTER_MM + 2)
         self.set_font(FONT_FAMILY, "", SMALL_SIZE)
         self.set_text_color(90, 90, 90)
@@ -433,22 +508,38 @@ class _Pages(FPDF):
         self.cell(half, 5, left, align="L")
         self.cell(half, 5, right, align="R")
         self.set_text_color(0, 0, 0)
+        self.text_shaping = outside
 
 
 # -- QR codes ----------------------------------------------------------------------------------
 
 
-def qr_png(payload: str) -> bytes:
-    """The QR code of ``payload`` as a black and white PNG, with its four-module quiet zone.
+def qr_image(payload: str) -> Image.Image:
+    """The QR code of ``payload``, black on white, with its four-module quiet zone.
 
-    Error correction M (15 %): a creased or smudged ticket still scans. Whole pixels per
-    module, so that the code stays sharp however the PDF is scaled.
+    Error correction M (15 %): a creased or smudged ticket still scans. Mask pattern 0 always:
+    any of the eight masks is a valid code, and choosing the best one costs five times as long
+    as the rest of the code (pure Python in segno) for no gain a phone's camera notices.
+    Whole pixels per module, so that the code stays sharp however the PDF is scaled.
     """
     if not payload:
         raise InvalidValue("a QR code needs something to encode", "payload")
-    code = segno.make(payload, error="m", micro=False, boost_error=False)
+    code = segno.make(payload, error="m", micro=False, boost_error=False, mask=0)
+    matrix = code.matrix
+    side = len(matrix) + 2 * QR_BORDER_MODULES
+    quiet = b"\xff" * QR_BORDER_MODULES
+    blank = [b"\xff" * side] * QR_BORDER_MODULES
+    pixels = b"".join([*blank, *(quiet + bytes(0 if dark else 255 for dark in row) + quiet
+                                 for row in matrix), *blank])
+    image = Image.frombytes("L", (side, side), pixels).convert("1")
+    pixels_wide = side * QR_PIXELS_PER_MODULE
+    return image.resize((pixels_wide, pixels_wide), Image.Resampling.NEAREST)
+
+
+def qr_png(payload: str) -> bytes:
+    """The QR code of ``payload`` as PNG bytes (see :func:`qr_image`)."""
     buffer = io.BytesIO()
-    code.save(buffer, kind="png", scale=QR_PIXELS_PER_MODULE, border=QR_BORDER_MODULES)
+    qr_image(payload).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -511,20 +602,25 @@ class _NoText(tuple[int, ...]):
 
 
 class _Producer(OutputProducer):
-    """fpdf2's writer, once every glyph is drawn (the last footer too): split glyphs mapped."""
+    """fpdf2's writer, once every glyph is drawn (the last footer too): invisible glyphs
+    mapped to nothing."""
 
     def __init__(self, fpdf: FPDF) -> None:
-        _map_split_glyphs(fpdf)
+        _map_invisible_glyphs(fpdf)
         super().__init__(fpdf)
 
 
-def _map_split_glyphs(pdf: FPDF) -> None:
-    """Map the second glyph of a split letter (a dotless body or its dots) to no character."""
+def _map_invisible_glyphs(pdf: FPDF) -> None:
+    """Map to no character the glyphs that stand for none a reader should get back: the second
+    glyph of a split letter (a dotless body or its dots), and the bidirectional isolates
+    :func:`isolated` puts around values (they are drawn as nothing)."""
     for font in pdf.fonts.values():
         subset = getattr(font, "subset", None)
         if subset is None:
             continue
         for glyph, _code in subset.items():
-            if glyph is not None and isinstance(glyph.unicode, tuple) and not tuple.__len__(
-                    glyph.unicode):
+            if glyph is None or not isinstance(glyph.unicode, tuple) or isinstance(
+                    glyph.unicode, _NoText):
+                continue
+            if not glyph.unicode or all(chr(code) in BIDI_CONTROLS for code in glyph.unicode):
                 glyph.unicode = _NoText()
