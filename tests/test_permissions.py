@@ -88,6 +88,9 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "tickets revoke": frozenset({R.COORDINATOR, R.PROTECTION_OFFICER}),
     "tickets list": frozenset({R.COORDINATOR, R.REGISTRAR, R.CHECKPOINT_OFFICER,
                                R.CONVOY_LEAD, R.PROTECTION_OFFICER}),
+    "intake form": frozenset({R.COORDINATOR, R.REGISTRAR}),  # with --operation: its sites
+    "intake import": frozenset({R.COORDINATOR, R.REGISTRAR}),
+    "report hxl": frozenset({R.COORDINATOR, R.MONITOR}),
 }
 """Who may run each command (``corridor COMMAND``), by role."""
 
@@ -240,8 +243,24 @@ def _arguments(command: str, home: Path, role: Role, token: str,
         "tickets reissue": lambda: ["tickets", "reissue", "H1", "--reason", "lost"],
         "tickets revoke": lambda: ["tickets", "revoke", "H3", "--reason", "withdrawn"],
         "tickets list": lambda: ["tickets", "list"],
+        "intake form": lambda: ["intake", "form", "--out", str(home / "form.xlsx"),
+                                "--operation", "al-waer-test"],
+        "intake import": lambda: ["intake", "import", _intake_export(home)],
+        "report hxl": lambda: ["report", "hxl", "--all", "--out", str(home / "hxl.csv"),
+                               "--org", "SARC"],
     }
     return table[command]()
+
+
+def _intake_export(home: Path) -> str:
+    """A KoBoToolbox export of the template's own households (all registered already)."""
+    from corridor.interop.xlsform import registration_form
+    from tests import intake_exports
+
+    scenario = builders.scenario()
+    paths = intake_exports.form_paths(registration_form(scenario.operation))
+    answers = intake_exports.answers(scenario.households, scenario.persons)
+    return str(intake_exports.write_kobo_xlsx(home / "kobo.xlsx", answers, paths))
 
 
 def _disruption_file(home: Path) -> str:

@@ -92,3 +92,14 @@ def test_revisions_of_a_series_never_reveal_a_small_cell(releases: list[list[int
         ledger = result.ledger
         assert all(value == 0 or value >= 5 for value in result.published.values())
     assert recoverable_cells(ledger.published, ledger.relations) == {}
+
+
+def test_a_figure_back_at_an_earlier_value_is_that_earlier_cell() -> None:
+    """700, then 720, then 700 again (a void): the third release reuses the first cell, and a
+    fourth at 720 reuses the revision; nothing new is declared."""
+    _first, ledger = _release(Ledger(), 400, 300)
+    _second, revised = _release(ledger, 420, 300)
+    back, again = _release(revised, 400, 300)
+    assert back.key(TOTAL) == TOTAL and again.cells == revised.cells
+    forth, same = _release(again, 420, 300)
+    assert forth.key(TOTAL) == (*TOTAL, "revision", "2") and same.cells == revised.cells

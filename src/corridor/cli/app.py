@@ -344,9 +344,11 @@ def _register_protection_commands() -> None:
     from corridor.cli import (
         accounts,
         field,
+        intake,
         outside,
         protection,
         replanning,
+        reports,
         serve,
         sharing,
         tickets,
@@ -368,6 +370,8 @@ def _register_protection_commands() -> None:
     app.command("replan")(replanning.replan)
     app.command("serve")(serve.serve)
     app.add_typer(tickets.tickets_app, name="tickets")
+    app.add_typer(intake.intake_app, name="intake")
+    app.add_typer(reports.report_app, name="report")
     app.add_typer(outside.outside_app, name="outside")
 
 

@@ -15,8 +15,9 @@ by three people is a cell below the threshold, and the new value stays hidden un
 else hides the change. (Which way a figure moved is visible from the relation's shape; how far
 is not.) The net change is what is declared, not who came and who went: were both declared,
 an attacker could always explain a change of 3 as 5 in and 2 out, and the audit would call it
-protected while the net 3 stays in plain sight. A base whose value has not changed keeps its
-latest key, so a figure published yesterday is the same cell today.
+protected while the net 3 stays in plain sight. A base whose value is one it had before keeps
+that version's key (the newest such): a figure published yesterday is the same cell today, and
+a sitrep of an earlier day made again shows what it showed then.
 
 The first version of a figure is its base key itself: a release made with a plain
 :class:`~corridor.reports.disclosure.ReleaseBuilder` and one made here share their cells.
@@ -51,14 +52,15 @@ def split_revision(key: Key) -> tuple[Key, int]:
     return key, 1
 
 
-def _latest_versions(ledger: Ledger) -> dict[Key, _Version]:
-    latest: dict[Key, _Version] = {}
+def _versions(ledger: Ledger) -> dict[Key, list[_Version]]:
+    """Every version of every base key in the ledger, oldest first."""
+    versions: dict[Key, list[_Version]] = {}
     for key, cell in ledger.cells.items():
         base, number = split_revision(key)
-        known = latest.get(base)
-        if known is None or number > known.number:
-            latest[base] = _Version(number, key, cell.value)
-    return latest
+        versions.setdefault(base, []).append(_Version(number, key, cell.value))
+    for found in versions.values():
+        found.sort(key=lambda version: version.number)
+    return versions
 
 
 class RevisingBuilder:
@@ -69,7 +71,7 @@ class RevisingBuilder:
     """
 
     def __init__(self, ledger: Ledger) -> None:
-        self._latest = _latest_versions(ledger)
+        self._versions = _versions(ledger)
         self._builder = ReleaseBuilder()
         self._keys: dict[Key, Key] = {}
         self._values: dict[Key, int] = {}
@@ -82,10 +84,14 @@ class RevisingBuilder:
                 raise InvalidValue(f"cell {base} is declared as {known} and as {count}; a "
                                    "figure shared by two tables must have one count", "count")
             return base
-        latest = self._latest.get(base)
-        if latest is None or latest.value == count:
-            key = base if latest is None else latest.key
+        versions = self._versions.get(base, [])
+        same = [version for version in versions if version.value == count]
+        if same:
+            key = same[-1].key
+        elif not versions:
+            key = base
         else:
+            latest = versions[-1]
             key = (*base, REVISION, str(latest.number + 1))
             self._link(latest, key, count)
         self._builder.add_cell(key, count)

@@ -44,6 +44,7 @@ class Action(StrEnum):
     OPERATION_LIST = "operation.list"
     FIGURES_EXACT = "figures.exact"
     FIGURES_PROTECTED = "figures.protected"
+    FIGURES_EXPORT = "figures.export"
     REGISTRY_IMPORT = "registry.import"
     REGISTRY_READ = "registry.read"
     REGISTRY_EXPORT = "registry.export"
@@ -105,7 +106,8 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
     R.ADMIN: frozenset({A.SCHEMA_UPGRADE, A.OPERATION_LIST, A.USERS_MANAGE, A.TOKENS_OWN,
                         A.KEYS_ROTATE, A.KEYS_DESTROY, A.BACKUP_CREATE, A.BACKUP_RESTORE,
                         A.AUDIT_VERIFY, A.RETENTION_PURGE}),
-    R.COORDINATOR: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_IMPORT,
+    R.COORDINATOR: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.FIGURES_EXPORT,
+                              A.REGISTRY_IMPORT,
                               A.REGISTRY_READ, A.PLAN_CREATE, A.PLAN_READ, A.TOKENS_OWN,
                               A.SHARE_REQUEST, A.SHARE_EXPORT, A.SHARE_LIST, A.CONVOY_REPORT,
                               A.INCIDENTS_REPORT, A.SCAN_FORCE, A.EVENTS_VOID,
@@ -131,7 +133,8 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
                                      A.SHARE_APPROVE, A.SHARE_LIST, A.SCAN_CHANGE_INTENT,
                                      A.INCIDENTS_REPORT, A.CASES_REPORT, A.CASES_RESOLVE,
                                      A.CASES_READ, A.TICKETS_REVOKE, A.TICKETS_READ}),
-    R.MONITOR: frozenset({A.OPERATION_LIST, A.FIGURES_PROTECTED, A.TOKENS_OWN}),
+    R.MONITOR: frozenset({A.OPERATION_LIST, A.FIGURES_PROTECTED, A.FIGURES_EXPORT,
+                          A.TOKENS_OWN}),
     R.AUDITOR: frozenset({A.OPERATION_LIST, A.AUDIT_READ, A.AUDIT_VERIFY, A.TOKENS_OWN}),
 }
 """The actions each role may take (within the operations and sites it is granted)."""
