@@ -52,6 +52,9 @@ CLEAR_TEXT_ALLOWED = {
     "shares": {"share_id", "operation_id", "recipient", "fields", "reason", "requested_by",
                "requested_at", "approved_by", "approved_at", "exported_at", "watermark"},
     "audit_log": {"seq", "at", "actor", "action", "subject", "reason", "prev_hash", "hash"},
+    "tickets": {"operation_id", "household_id", "serial", "issued_at", "issued_by"},
+    "ticket_revocations": {"revocation_id", "operation_id", "household_id", "serial", "below",
+                           "reason", "revoked_at", "revoked_by"},
 }
 """Columns that may hold clear text: ids, codes, times, hashes; why each is safe is in
 docs/security.md. Every other column must be sealed or a blind index."""
