@@ -91,6 +91,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "intake form": frozenset({R.COORDINATOR, R.REGISTRAR}),  # with --operation: its sites
     "intake import": frozenset({R.COORDINATOR, R.REGISTRAR}),
     "report hxl": frozenset({R.COORDINATOR, R.MONITOR}),
+    "manifests": frozenset({R.COORDINATOR, R.CONVOY_LEAD}),
 }
 """Who may run each command (``corridor COMMAND``), by role."""
 
@@ -248,6 +249,8 @@ def _arguments(command: str, home: Path, role: Role, token: str,
         "intake import": lambda: ["intake", "import", _intake_export(home)],
         "report hxl": lambda: ["report", "hxl", "--all", "--out", str(home / "hxl.csv"),
                                "--org", "SARC"],
+        "manifests": lambda: ["manifests", "--out", str(home / "manifests.pdf"), "--reason",
+                              "matrix", "--convoy", template.convoy],
     }
     return table[command]()
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from corridor.domain.errors import InvalidValue
-from corridor.reports.pdf import Column, Document, KeyFigure, Language, qr_png
+from corridor.reports.pdf import Column, Document, KeyFigure, Language, isolated, qr_png
 from corridor.synthetic._names import FAMILY_NAMES, FEMALE_GIVEN_NAMES, MALE_GIVEN_NAMES
 
 CREATED = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -122,6 +122,23 @@ def test_an_english_page_runs_from_the_left_and_keeps_arabic_names_right_to_left
     assert lefts["N"] == pytest.approx((15 + 1) / 25.4 * 72, abs=2)
     assert lefts[":"] < lefts["ي"] < lefts["ب"] < lefts["ح"] < lefts["ر"] < lefts["س"]
     assert "سامر الحلبي" in " ".join(_lines(data))
+
+
+def test_an_isolated_id_keeps_its_place_in_an_arabic_sentence() -> None:
+    """'حافلة BUS-001 · 73': isolated, the id is read right after the word, then the number;
+    without isolates the bidirectional algorithm joins the number to the id (and the test
+    sees it). The isolates are extracted as nothing."""
+    def lefts(text: str) -> dict[str, float]:
+        document = _document()
+        document.paragraph(text)
+        data = document.to_bytes()
+        assert "\u2068" not in " ".join(_lines(data))
+        return {char: left for char, left, _right in _chars(data)}
+
+    plain = lefts("حافلة BUS-001 · 73 من 85")
+    assert plain["B"] < plain["7"]  # "73 · BUS-001" from the right: the number first
+    marked = lefts(f"حافلة {isolated('BUS-001')} · 73 من 85")
+    assert marked["ح"] > marked["B"] > marked["·"] > marked["7"]
 
 
 def test_table_columns_are_mirrored_in_arabic() -> None:

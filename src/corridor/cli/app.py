@@ -345,6 +345,7 @@ def _register_protection_commands() -> None:
         accounts,
         field,
         intake,
+        manifests,
         outside,
         protection,
         replanning,
@@ -373,6 +374,7 @@ def _register_protection_commands() -> None:
     app.add_typer(intake.intake_app, name="intake")
     app.add_typer(reports.report_app, name="report")
     app.add_typer(outside.outside_app, name="outside")
+    app.command("manifests")(manifests.manifests_command)
 
 
 _register_protection_commands()

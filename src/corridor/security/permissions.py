@@ -82,6 +82,7 @@ class Action(StrEnum):
     TICKETS_ISSUE = "tickets.issue"
     TICKETS_REVOKE = "tickets.revoke"
     TICKETS_READ = "tickets.read"
+    MANIFESTS_PRINT = "manifests.print"
 
 
 class Field(StrEnum):
@@ -112,7 +113,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
                               A.SHARE_REQUEST, A.SHARE_EXPORT, A.SHARE_LIST, A.CONVOY_REPORT,
                               A.INCIDENTS_REPORT, A.SCAN_FORCE, A.EVENTS_VOID,
                               A.CONFLICTS_RESOLVE, A.TALLIES_ENTER, A.TICKETS_ISSUE,
-                              A.TICKETS_REVOKE, A.TICKETS_READ}),
+                              A.TICKETS_REVOKE, A.TICKETS_READ, A.MANIFESTS_PRINT}),
     R.REGISTRAR: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_IMPORT,
                             A.REGISTRY_READ, A.TOKENS_OWN, A.SCAN_CHANGE_INTENT,
                             A.TALLIES_ENTER, A.TICKETS_ISSUE, A.TICKETS_READ}),
@@ -123,7 +124,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
     R.CONVOY_LEAD: frozenset({A.OPERATION_LIST, A.REGISTRY_READ, A.PLAN_READ, A.TOKENS_OWN,
                               A.SCAN_CHECK_IN, A.SCAN_BOARD, A.SCAN_NO_SHOW, A.SCAN_DISEMBARK,
                               A.CONVOY_REPORT, A.INCIDENTS_REPORT, A.CASES_REPORT,
-                              A.TICKETS_READ}),
+                              A.TICKETS_READ, A.MANIFESTS_PRINT}),
     R.MEDICAL_OFFICER: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_READ,
                                   A.PLAN_READ, A.TOKENS_OWN, A.MEDICAL_REPORT,
                                   A.INCIDENTS_REPORT}),

@@ -1,0 +1,107 @@
+"""``corridor manifests``: the printable manifests of the current plan, each household's ticket.
+
+Permission-checked (coordinators and convoy leads), the households read in one audited read with
+the reader's reason, their fields filtered by the reader's role, the tickets from the store (serial
+1 issued the first time), the PDF drawn by :mod:`corridor.reports.manifests` and written readable
+by its owner only, whole or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from corridor.cli.console import err, out
+from corridor.cli.identity import open_database, permitted, write_private
+from corridor.cli.options import DatabaseOption, OperationOption, settings_for
+from corridor.cli.progress import progress_bar
+from corridor.domain.errors import AlreadyExists, InvalidValue
+from corridor.reports.manifests import (
+    ManifestInput,
+    chosen_convoys,
+    manifest_pdf,
+    travelling_households,
+)
+from corridor.security.permissions import (
+    Action,
+    site_limit,
+    visible_fields,
+    visible_household,
+    visible_person,
+)
+from corridor.store.intake import load_operation
+from corridor.store.protection import read_households
+from corridor.store.tickets import current_tickets
+
+
+class ManifestLanguage(StrEnum):
+    """The languages a manifest is printed in."""
+
+    AR = "ar"
+    EN = "en"
+
+
+def manifests_command(
+    out_file: Annotated[Path, typer.Option(
+        "--out", help="The PDF file to write (readable by you only).", show_default=False)],
+    reason: Annotated[str, typer.Option(
+        "--reason", help="Why you print these people's records; kept in the audit log.",
+        show_default=False)],
+    convoy: Annotated[list[str] | None, typer.Option(
+        "--convoy", help="A convoy id of the current plan (repeatable; default: every convoy).",
+        show_default=False)] = None,
+    language: Annotated[ManifestLanguage, typer.Option(
+        "--lang", help="Arabic (right to left) or English.")] = ManifestLanguage.AR,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the PDF file.")] = False,
+    database: DatabaseOption = None,
+    operation: OperationOption = None,
+) -> None:
+    """Print the manifests of the current plan as a PDF: per convoy and vehicle, each household
+    with its members (as your role may see them) and its QR ticket; audited."""
+    if out_file.exists() and not force:
+        raise AlreadyExists(f"{out_file} exists already; pass --force to overwrite it")
+    if not reason.strip():
+        raise InvalidValue("say why you print these records (--reason); it is kept in the "
+                           "audit log", "reason")
+    settings = settings_for(database)
+    now = datetime.now(UTC)
+    with open_database(settings) as db:
+        chosen = db.choose_operation(operation)
+        principal = permitted(db, settings, Action.MANIFESTS_PRINT, chosen)
+        plan = db.load_plan(chosen)
+        convoys = chosen_convoys(plan, convoy)
+        wanted = travelling_households(convoys)
+        found = read_households(db, chosen, wanted, actor=principal.label, reason=reason,
+                                sites=site_limit(principal, chosen))
+        tickets = current_tickets(db, chosen, wanted, actor=principal.label, issued_at=now)
+        source_operation = load_operation(db, chosen)
+        ids = ", ".join(c.convoy_id for c in convoys) if convoy else "every convoy"
+        db.record(principal.label, "manifests.print",
+                  f"operation {chosen}: {ids} ({len(wanted):,} households) to {out_file.name}",
+                  reason)
+    fields = visible_fields(principal, chosen)
+    source = ManifestInput(
+        plan, source_operation,
+        {f.household.household_id: visible_household(f.household, fields) for f in found},
+        {p.person_id: visible_person(p, fields) for f in found for p in f.members},
+        tickets)
+    with progress_bar(err, "Drawing manifests") as progress:
+        data = manifest_pdf(source, language=language.value, created_at=now,
+                            convoy_ids=convoy or None, progress=progress)
+    write_private(out_file, data, replace=True)
+    people = sum(c.people for c in convoys)
+    out.print(f"[green]Wrote the manifests[/green] of {len(convoys):,} convoys "
+              f"({len(wanted):,} households, {people:,} people) to {out_file}. It holds "
+              "personal data: keep it out of sight and destroy it once the convoys have "
+              "arrived.")
+    missing = len(wanted) - len(tickets)
+    if missing:
+        out.print(f"[yellow]{missing:,} households have no valid ticket[/yellow] (revoked, not "
+                  "reissued): `corridor tickets reissue` gives one a new ticket.")
+    hidden = len(wanted) - len(found)
+    if hidden:
+        out.print(f"{hidden:,} households are not at your sites: they are listed by id only.")
