@@ -222,7 +222,8 @@ class Headline:
     incidents: int
     plan_days: int
     proven_optimal_days: bool
-    binding_constraint: str
+    binding_constraint: str | None
+    """The planner's sentence; None in a protected sitrep (its counts are not protected)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -724,7 +725,7 @@ def _assemble(situation: Situation, truth: _Truth, day: date, days: Sequence[dat
         incidents=len(situation.incidents),
         plan_days=plan.days,
         proven_optimal_days=plan.proven_optimal_days,
-        binding_constraint=plan.binding_constraint,
+        binding_constraint=None if reader.protected else plan.binding_constraint,
     )
     plan_days = sorted({c.day for c in plan.convoys})
     day_lines = tuple(DayLine(

@@ -126,7 +126,8 @@ def render_pdf(sitrep: Sitrep, language: Language, *, created_at: datetime,
     document.key_figures(figures)
     document.paragraph(t("h.plan_days", days=h.plan_days)
                        + (f" {t('h.optimal')}" if h.proven_optimal_days else ""))
-    document.paragraph(f"{t('h.binding')}: {h.binding_constraint}", size=8.5)
+    if h.binding_constraint is not None:
+        document.paragraph(f"{t('h.binding')}: {h.binding_constraint}", size=8.5)
     _days(document, sitrep, t, drawn)
     _convoys(document, sitrep, t)
     _sex_and_age(document, sitrep, t)
