@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from corridor.domain.events import Severity, Stage, Verification
+from corridor.domain.events import RefusalReason, Severity, Stage, Verification
 from corridor.domain.fleet import VehicleKind
 from corridor.domain.registry import LinkKind, Sex
 from corridor.tracking.projections import DiscrepancyKind
 from corridor.web import i18n
+from corridor.web.routes.scanner import PAGE_ACTIONS
 
 WEB = Path(i18n.__file__).parent
 TEMPLATES = sorted((WEB / "templates").glob("*.html"))
 SCRIPTS = sorted((WEB / "static").glob("*.js"))
 LITERAL = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
-DYNAMIC = re.compile(r"""\bt\(\s*["']([a-z_]+\.)["']\s*~""")
+DYNAMIC = re.compile(r"""\bt\(\s*["']([a-z_]+\.)["']\s*[~+]""")
 
 ENUMS = {
     "stage.": [s.value for s in Stage],
@@ -30,11 +31,15 @@ ENUMS = {
     "sex.": [s.value for s in Sex],
     "menu.": ["dashboard", "registry", "scanner"],
     "language.": list(i18n.LANGUAGES),
+    "action.": [a.value for a in PAGE_ACTIONS],
+    "refusal.": [r.value for r in RefusalReason] + ["not_a_ticket", "other_operation",
+                                                  "bad_signature", "no_ticket_key"],
     "field.": ["assembly_point", "linked_to", "phone", "destination_preference", "name", "sex",
                "age", "birth_year", "category", "intent", "vulnerabilities", "needs_stretcher",
                "luggage_pieces"],
 }
-"""The values a template builds a key from (``t("stage." ~ stage)``)."""
+"""The values a template or script builds a key from (``t("stage." ~ stage)``, or
+``t("refusal." + code)`` in a script)."""
 
 
 def _used() -> tuple[set[str], set[str]]:

@@ -23,6 +23,8 @@ CROSSING_STAFF = frozenset({R.CHECKPOINT_OFFICER, R.CONVOY_LEAD})
 EXACT_FIGURES = frozenset({R.COORDINATOR, R.REGISTRAR, R.MEDICAL_OFFICER, R.PROTECTION_OFFICER})
 TICKET_READERS = frozenset({R.COORDINATOR, R.REGISTRAR, R.CHECKPOINT_OFFICER, R.CONVOY_LEAD,
                             R.PROTECTION_OFFICER})
+REGISTRY_READERS = frozenset({R.COORDINATOR, R.REGISTRAR, R.CHECKPOINT_OFFICER, R.CONVOY_LEAD,
+                              R.MEDICAL_OFFICER, R.PROTECTION_OFFICER})
 OP = f"/api/v1/operations/{OPERATION}"
 
 ROUTES: dict[str, frozenset[Role]] = {
@@ -35,6 +37,7 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/operations/{operation_id}/status": EXACT_FIGURES,
     "GET /api/v1/operations/{operation_id}/convoys/{convoy_id}/reconciliation": EXACT_FIGURES,
     "GET /api/v1/operations/{operation_id}/cases": frozenset({R.PROTECTION_OFFICER}),
+    "GET /api/v1/operations/{operation_id}/households/{household_id}/card": REGISTRY_READERS,
     "GET /api/v1/operations/{operation_id}/tickets/key": TICKET_READERS,
     "GET /api/v1/operations/{operation_id}/tickets/revocations": TICKET_READERS,
     "GET /api/v1/tickets/public-key": EVERYONE,  # any signed-in caller
@@ -68,6 +71,8 @@ def _requests(api: Api, user: str) -> dict[str, Callable[[], Any]]:
             lambda: api.client.get(f"{OP}/convoys/C1/reconciliation", headers=api.headers(user)),
         "GET /api/v1/operations/{operation_id}/cases": lambda: api.client.get(
             f"{OP}/cases", headers=api.headers(user)),
+        "GET /api/v1/operations/{operation_id}/households/{household_id}/card":
+            lambda: api.client.get(f"{OP}/households/H1/card", headers=api.headers(user)),
         "GET /api/v1/operations/{operation_id}/tickets/key": lambda: api.client.get(
             f"{OP}/tickets/key", headers=api.headers(user)),
         "GET /api/v1/operations/{operation_id}/tickets/revocations": lambda: api.client.get(

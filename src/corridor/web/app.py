@@ -25,7 +25,7 @@ from corridor.store.custody import Custody
 from corridor.tracking.uploads import MAX_BATCH
 from corridor.web import errors
 from corridor.web.desk import Desk
-from corridor.web.routes import figures, pages, scans, session, system, tickets
+from corridor.web.routes import figures, pages, scanner, scans, session, system, tickets
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """The largest body accepted: a full batch of MAX_BATCH offline events is about 3 MB."""
@@ -124,6 +124,6 @@ def create_app(settings: WebSettings) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     for router in (scans.router, figures.router, tickets.router, system.router,
-                   session.router, pages.router):
+                   session.router, pages.router, scanner.router):
         app.include_router(router)
     return app
