@@ -21,7 +21,7 @@ from corridor.cli.settings import Settings, sqlite_url
 from corridor.domain import Plan, Scenario
 from corridor.interop.scenario_files import load_scenario, save_scenario
 from corridor.reports.summary import summarise
-from corridor.security.permissions import ANY_OPERATION, Grant, Role
+from corridor.security.permissions import ANY_OPERATION, Grant, Principal, Role
 from corridor.store.accounts import Accounts
 from corridor.synthetic import generate
 
@@ -122,6 +122,33 @@ def _field(run: DemoRun) -> None:
                      "`corridor field reconcile` show them again")
 
 
+def _reports(run: DemoRun) -> None:
+    """The first convoy's day: its sitrep (internal and public, HTML and PDF, English and
+    Arabic) and the public HXL export, in the demo's reports folder."""
+    from corridor.reports.disclosure import DisclosurePolicy
+    from corridor.store.hxl_export import write_hxl
+    from corridor.store.sitreps import write_sitreps
+
+    assert run.plan is not None  # the plan step ran before
+    day = run.plan.convoys[0].day
+    folder = run.folder / "reports"
+    reader = Principal(run.actor, (Grant(Role.COORDINATOR, ANY_OPERATION),
+                                   Grant(Role.PROTECTION_OFFICER, ANY_OPERATION)))
+    policy = DisclosurePolicy(int(run.settings.disclosure_threshold))
+    with open_database(run.settings) as db:
+        written = write_sitreps(db, run.plan.operation_id, day, folder, principal=reader,
+                                policy=policy)
+        hxl = write_hxl(db, run.plan.operation_id, folder / f"figures-{day.isoformat()}.hxl.csv",
+                        day=day, org="corridor demo", policy=policy, actor=run.actor,
+                        reason="demo: public HXL export")
+    run.out.print(f"Situation reports of {day:%d %B %Y} (internal and public, HTML and PDF, "
+                  f"English and Arabic): {len(written)} files in {folder}")
+    run.out.print(f"HXL export ({hxl.rows} rows, {hxl.withheld} figures withheld below "
+                  f"{hxl.threshold}): {hxl.path}")
+    run.notes.append(f"reports: {folder} (`corridor report sitrep --day {day.isoformat()}` "
+                     "and `corridor report hxl` make them again)")
+
+
 def _web(run: DemoRun) -> None:
     run.notes.append(f"the dashboard, manifests, registry and phone scanner: "
                      f"`CORRIDOR_HOME={run.folder} corridor serve`, then open "
@@ -136,6 +163,7 @@ STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("summary", _summary),
     ("plan", _plan),
     ("field", _field),
+    ("reports", _reports),
     ("web", _web),
 ]
 
