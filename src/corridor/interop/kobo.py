@@ -825,15 +825,15 @@ class IntakeDecision:
         return tuple(p for s in self.new for p in s.persons)
 
 
-def _operation_problems(submission: Submission, operation: Operation,
+def _operation_problems(submission: Submission, operation: Operation, points: frozenset[str],
                         sites: frozenset[str] | None) -> Iterator[RowProblem]:
     household = submission.household
-    points = [site.site_id for site in operation.assembly_points]
     if household.assembly_point not in points:
+        known = ", ".join(site.site_id for site in operation.assembly_points)
         yield submission.problem("assembly_point", f"{household.assembly_point!r} is not an "
                                  f"assembly point of operation {operation.operation_id}",
-                                 f"use one of {', '.join(points)}, or add the site to the "
-                                 "operation and import it again")
+                                 f"use one of {known}, or add the site to the operation and "
+                                 "import it again")
     elif sites is not None and household.assembly_point not in sites:
         yield submission.problem("assembly_point", f"you may register households of "
                                  f"{', '.join(sorted(sites))} only",
@@ -883,8 +883,9 @@ def decide(batch: IntakeBatch, operation: Operation, registered: Registered, *,
     invalid = {p.instance_id for p in batch.problems if p.instance_id is not None}
     already: list[Skipped] = []
     candidates: list[Submission] = []
+    points = frozenset(site.site_id for site in operation.assembly_points)
     for submission in batch.submissions:
-        found = list(_operation_problems(submission, operation, sites))
+        found = list(_operation_problems(submission, operation, points, sites))
         against, registered_as_is = _registry_problems(submission, registered)
         found += against
         if registered_as_is and not found:

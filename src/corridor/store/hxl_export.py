@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from corridor.domain import AgeBand, Destination, NotFound
+from corridor.domain import AgeBand, Destination, InvalidValue, NotFound
 from corridor.domain.events import Stage
 from corridor.interop.hxl import (
     EvacuationRow,
@@ -99,6 +99,9 @@ def write_hxl(db: Database, operation_id: str, path: Path, *, day: date | None =
     day, :class:`~corridor.interop.hxl.HxlInvalid` (nothing kept or written) when the table
     does not validate against the schema.
     """
+    if not path.parent.is_dir():
+        raise InvalidValue(f"cannot write {path}: the folder {path.parent} does not exist",
+                           "out")
     policy = policy or DisclosurePolicy()
     figures, destinations = public_figures(db, operation_id, day=day, policy=policy,
                                            actor=actor, reason=reason)
