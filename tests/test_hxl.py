@@ -351,3 +351,13 @@ def test_a_tiny_operation_shows_only_zeros_or_nothing(database: Database,
     assert lines[1][0] == "#date" and len(lines) >= 3
     for _row, _tag, value in _counts(read_hxl_csv(path)):
         assert value in {"", "0"}
+
+
+def test_a_missing_folder_is_refused_before_anything_is_kept(home: Home) -> None:
+    """No file can be written: the release is not kept in the ledger either."""
+    operation = home.scenario.operation.operation_id
+    with home.open() as db:
+        with pytest.raises(ValueError, match="does not exist"):
+            write_hxl(db, operation, home.folder / "nowhere" / "x.csv", day=home.first_day,
+                      org="SARC", actor="test")
+        assert load_ledger(db, operation, AUDIENCE) is None
