@@ -188,8 +188,7 @@ class Document:
             pdf.ln(size * 0.25)
         self._font(size, bold=True)
         pdf.multi_cell(0, size * LINE_FACTOR, self._shape_for(text), align=self._start,
-                       new_x="LMARGIN",
-                       new_y="NEXT")
+                       new_x="LMARGIN", new_y="NEXT")
         if level == 1:
             pdf.set_draw_color(*RULE_GREY)
             pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
@@ -202,8 +201,7 @@ class Document:
         """A paragraph, wrapped to the width of the page, aligned at the start."""
         self._font(size, bold=bold)
         self._pdf.multi_cell(0, size * LINE_FACTOR, self._shape_for(text), align=self._start,
-                             new_x="LMARGIN",
-                             new_y="NEXT")
+                             new_x="LMARGIN", new_y="NEXT")
         self._pdf.ln(size * 0.2)
         self._font(BODY_SIZE)
 
@@ -387,8 +385,7 @@ class Document:
                      new_y="NEXT")
         else:
             pdf.multi_cell(width, line_height, self._shape_for(text), align=self._start,
-                           new_x="LEFT",
-                           new_y="NEXT")
+                           new_x="LEFT", new_y="NEXT")
         self._font(BODY_SIZE)
 
     def _cell_lines(self, text: str, width: float, line_height: float, *, bold: bool,
