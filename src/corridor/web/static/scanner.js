@@ -9,6 +9,8 @@ import * as ed from "/vendor/ed25519.js";
 const setup = JSON.parse(document.getElementById("scanner-setup").textContent);
 const t = corridor.t;
 const $ = (id) => document.getElementById(id);
+// An id (H0123, 2017-03-20/1, BUS-001) kept whole inside Arabic text: a Unicode isolate.
+const isolate = (value) => `\u2068${value}\u2069`;
 const API = `/api/v1/operations/${encodeURIComponent(setup.operation_id)}`;
 const KINDS = { "check-in": "checked_in", screen: "screened", board: "boarded",
   disembark: "disembarked" };
@@ -214,8 +216,8 @@ async function showConnection() {
     const line = document.createElement("li");
     const verdict = item.event.refusal ? sentence(item.event.refusal)
       : t("scanner.accepted_offline");
-    line.textContent = `${item.event.device_time.replace("T", " ")} · `
-      + `${item.event.household_id} · ${verdict}`;
+    line.textContent = `${isolate(item.event.device_time.replace("T", " "))} · `
+      + `${isolate(item.event.household_id)} · ${verdict}`;
     if (item.problem) {
       line.className = "problem";
       line.textContent += ` · ${t("scanner.not_accepted", { message: item.problem })}`;
@@ -292,7 +294,7 @@ function verdict(outcome, title, reason, detail = "") {
 
 function refused(code, message = "", recorded = false) {
   const reason = sentence(code, message);
-  const detail = [code, message && message !== reason ? message : "",
+  const detail = [isolate(code), message && message !== reason ? isolate(message) : "",
     recorded ? "" : t("scanner.nothing_recorded")].filter(Boolean).join(" · ");
   verdict("refused", t("scanner.refused"), reason, detail);
   $("verdict").dataset.code = code;
@@ -334,7 +336,7 @@ async function handleCode(raw, source) {
 
 async function showCard() {
   const { householdId, verified } = current;
-  $("card-title").textContent = t("scanner.household", { household: householdId });
+  $("card-title").textContent = t("scanner.household", { household: isolate(householdId) });
   $("card-source").textContent = verified ? t("scanner.ticket_verified")
     : t("scanner.typed");
   $("card-planned").textContent = "";
@@ -345,7 +347,8 @@ async function showCard() {
   const { action, vehicle_id: vehicle } = choice();
   $("do").textContent = {
     "check-in": t("scanner.do_check_in"), screen: t("scanner.do_clear"),
-    board: t("scanner.do_board", { vehicle: vehicle || "—" }), disembark: t("scanner.do_disembark"),
+    board: t("scanner.do_board", { vehicle: isolate(vehicle || "—") }),
+    disembark: t("scanner.do_disembark"),
   }[action];
   $("screening").hidden = action !== "screen";
   $("card").hidden = false;
@@ -362,7 +365,7 @@ async function showCard() {
     $("card-planned").textContent = t("scanner.offline_card");
     return;
   }
-  if (current === null || current.householdId !== householdId) { return; }
+  if (state !== "card" || current === null || current.householdId !== householdId) { return; }
   const body = await answer.json().catch(() => ({}));
   if (answer.status === 404) { refused("not_registered", body.message); return; }
   if (!answer.ok) {
@@ -377,7 +380,7 @@ function drawCard(card) {
   const { convoy_id: convoy, vehicle_id: vehicle, action } = choice();
   $("card").dataset.stage = card.stage;
   const places = card.planned.map((p) => t("scanner.planned_on",
-    { convoy: p.convoy_id, vehicle: p.vehicle_id, n: p.person_ids.length }));
+    { convoy: isolate(p.convoy_id), vehicle: isolate(p.vehicle_id), n: p.person_ids.length }));
   $("card-planned").textContent = places.length ? places.join(" · ") : t("scanner.no_manifest");
   const elsewhere = card.planned.length > 0 && !card.planned.some((p) => p.convoy_id === convoy
     && (action !== "board" || p.vehicle_id === vehicle));
@@ -390,7 +393,7 @@ function drawCard(card) {
     who.textContent = person.name || person.person_id;
     const facts = document.createElement("span");
     facts.className = "note";
-    facts.textContent = [person.name ? person.person_id : "",
+    facts.textContent = [person.name ? isolate(person.person_id) : "",
       person.sex ? t("sex." + person.sex) : "",
       person.age != null ? `${t("field.age")} ${person.age}` : "",
       person.age == null && person.birth_year ? `${t("field.birth_year")} ${person.birth_year}`
@@ -404,7 +407,7 @@ function drawCard(card) {
         : t("stage." + s.stage);
       stage.dataset.stage = s.stage;
     }
-    item.append(who, " ", facts, " ", stage);
+    item.append(who, facts, stage);
     return item;
   }));
 }
@@ -466,8 +469,8 @@ function showScan(scan) {
     const done = { checked_in: t("scanner.done_check_in"), screened: t("scanner.done_screen"),
       boarded: t("scanner.done_board"), disembarked: t("scanner.done_disembark") }[scan.kind];
     verdict("accepted", done, t("scanner.persons_n", { n: scan.person_ids.length }),
-      [t("scanner.household", { household: scan.household_id }), scan.convoy_id,
-        scan.vehicle_id].filter(Boolean).join(" · "));
+      [t("scanner.household", { household: isolate(scan.household_id) }),
+        ...[scan.convoy_id, scan.vehicle_id].filter(Boolean).map(isolate)].join(" · "));
   } else {
     refused(scan.refusal, scan.message, true);
   }
@@ -491,7 +494,7 @@ async function queueScan(event, localRefusal) {
     $("verdict-detail").textContent = t("scanner.kept_offline", { n: waiting });
   } else {
     verdict("queued", t("scanner.accepted_offline"), t("scanner.household",
-      { household: event.household_id }), t("scanner.kept_offline", { n: waiting }));
+      { household: isolate(event.household_id) }), t("scanner.kept_offline", { n: waiting }));
   }
 }
 
