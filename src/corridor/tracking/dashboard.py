@@ -176,7 +176,8 @@ def _convoys(projection: Projection,
     return lines
 
 
-def _days(projection: Projection, rows: dict[CountKey, StageCounts]) -> list[DayLine]:
+def _days(projection: Projection, rows: dict[CountKey, StageCounts],
+          today: date) -> list[DayLine]:
     planned: Counter[date] = Counter()
     for convoy in projection.roster.plan.convoys:
         planned[convoy.day] += sum(len(line.persons) for trip in convoy.trips
@@ -192,8 +193,11 @@ def _days(projection: Projection, rows: dict[CountKey, StageCounts]) -> list[Day
     for day in sorted(set(planned) | set(departed)):
         planned_so_far += planned[day]
         departed_so_far += departed[day]
-        lines.append(DayLine(day, planned[day], planned_so_far, departed[day], departed_so_far,
-                             arrived[day]))
+        if day > today:  # what has not happened yet is not drawn as zero
+            lines.append(DayLine(day, planned[day], planned_so_far, None, None, None))
+        else:
+            lines.append(DayLine(day, planned[day], planned_so_far, departed[day],
+                                 departed_so_far, arrived[day]))
     return lines
 
 
@@ -245,7 +249,7 @@ def dashboard(projection: Projection, now: datetime, *, medical: bool = True) ->
         planned_people=sum(line.planned for line in convoys),
         stages={stage.value: total.at(stage) for stage in STAGES},
         held=total.held, no_show=total.no_show, conflicts=total.conflicts,
-        days=tuple(_days(projection, rows)),
+        days=tuple(_days(projection, rows, now.date())),
         convoys=tuple(convoys),
         next_hours=tuple(_upcoming(convoys, now)),
         medical=tuple(_medical(projection)) if medical else (),

@@ -10,18 +10,21 @@
     const box = document.getElementById("burnup");
     if (!box || typeof uPlot === "undefined") { return; }
     const days = JSON.parse(box.dataset.days);
-    const x = days.map((day) => Date.parse(`${day}T12:00:00Z`) / 1000);
+    const x = days.map((_, index) => index);
     const planned = JSON.parse(box.dataset.planned);
     const actual = JSON.parse(box.dataset.actual);
     const width = Math.max(280, box.clientWidth || 600);
+    const label = (index) => (Number.isInteger(index) && days[index] ? days[index].slice(5) : "");
     if (chart) { chart.destroy(); }
     chart = new uPlot({
       width, height: 240,
-      series: [{}, { label: box.dataset.labelPlanned, stroke: "#0b5cad", width: 2, dash: [6, 4] },
+      series: [{ label: box.dataset.labelDay, value: (u, index) => label(index) },
+               { label: box.dataset.labelPlanned, stroke: "#0b5cad", width: 2, dash: [6, 4] },
                { label: box.dataset.labelActual, stroke: "#1f7a3a", width: 3,
                  fill: "rgba(31,122,58,.08)" }],
-      axes: [{}, { size: 70 }],
-      scales: { x: { time: true } },
+      axes: [{ incrs: [1, 2, 5, 10, 20, 50], values: (u, splits) => splits.map(label) },
+             { size: 70 }],
+      scales: { x: { time: false } },
     }, [x, planned, actual], box);
     box.dataset.drawn = String(actual.filter((v) => v !== null).length);
   }
