@@ -20,7 +20,7 @@ from corridor.reports.sitrep import (
 from tests import sitrep_fixtures as fx
 
 COORDINATOR = Readership(Audience.INTERNAL, categories=True, convoy_categories=True,
-                         incident_sources=True)
+                         incident_reporters=True)
 
 
 def test_the_internal_sitrep_of_a_known_day_has_exactly_these_figures() -> None:

@@ -27,7 +27,7 @@ from tests import sitrep_fixtures as fx
 CREATED = datetime(2017, 3, 20, 6, 0, tzinfo=UTC)
 TEMPLATE = Path(sitrep_render.__file__).parent / "templates" / "sitrep.html"
 EVERYTHING = Readership(Audience.INTERNAL, categories=True, convoy_categories=True,
-                        medical_details=True, protection_cases=True, incident_sources=True)
+                        medical_details=True, protection_cases=True, incident_reporters=True)
 
 
 def _placeholders(text: str) -> set[str]:

@@ -103,8 +103,8 @@ class Readership:
     """Medical cases by the medical team's id, and where they went."""
     protection_cases: bool = False
     """Open protection follow-up cases."""
-    incident_sources: bool = False
-    """Who reported an incident and the parties it names."""
+    incident_reporters: bool = False
+    """Who reported an incident (an officer, a local council: staff only)."""
     unverified_incidents: bool = True
     """Incidents not verified yet (the public sees how many, not what they say)."""
 
@@ -115,9 +115,8 @@ class Readership:
 
     @classmethod
     def monitor(cls) -> Readership:
-        """Monitors: every table, protected; incidents with who reported them."""
-        return cls(Audience.MONITOR, categories=True, convoy_categories=True,
-                   incident_sources=True)
+        """Monitors: every table, protected; every incident, with its verification status."""
+        return cls(Audience.MONITOR, categories=True, convoy_categories=True)
 
     @classmethod
     def public(cls) -> Readership:
@@ -327,7 +326,7 @@ class MedicalSummary:
 
 @dataclass(frozen=True, slots=True)
 class IncidentLine:
-    """An incident; ``parties`` and ``reported_by`` are None when not for this reader."""
+    """An incident; ``reported_by`` is None when not for this reader."""
 
     incident_id: str
     reported_at: datetime
@@ -336,7 +335,7 @@ class IncidentLine:
     place: str
     verification: Verification
     convoy_id: str | None
-    parties: tuple[str, ...] | None
+    parties: tuple[str, ...]
     reported_by: str | None
 
 
@@ -704,6 +703,12 @@ def _assemble(situation: Situation, truth: _Truth, day: date, days: Sequence[dat
         return shown(_series_key(name, period, when, *rest), visible)
 
     today = day if last == day else None
+
+    def counted(convoy_id: str) -> _ConvoyCounts:
+        # A protected sitrep says where a convoy is from its departure and arrival alone: a
+        # status read from the counts would tell that someone (one person, perhaps) boarded.
+        return _ConvoyCounts() if reader.protected else truth.by_convoy[convoy_id]
+
     headline = Headline(
         planned=shown(_series_key("planned", "up_to", max(c.day for c in plan.convoys)))
         if plan.convoys else 0,
@@ -719,7 +724,7 @@ def _assemble(situation: Situation, truth: _Truth, day: date, days: Sequence[dat
         held=shown((*SITREP, "held", "up_to", label)),
         medical_cases=shown((*SITREP, "medical", "up_to", label)),
         convoys_departed=sum(1 for c in plan.convoys if c.day <= day and _status(
-            situation.convoys.get(c.convoy_id), truth.by_convoy[c.convoy_id])
+            situation.convoys.get(c.convoy_id), counted(c.convoy_id))
             in (ConvoyStatus.ON_THE_ROAD, ConvoyStatus.ARRIVED)),
         convoys_planned=len(plan.convoys),
         incidents=len(situation.incidents),
@@ -758,7 +763,7 @@ def _assemble(situation: Situation, truth: _Truth, day: date, days: Sequence[dat
             departed_at=progress.departed_at if progress else None,
             expected_arrival=convoy.departure + timedelta(hours=site.travel_hours),
             arrived_at=progress.arrived_at if progress else None,
-            status=_status(progress, truth.by_convoy[cid])))
+            status=_status(progress, counted(cid))))
     medical = MedicalSummary(
         shown((*SITREP, "medical", "up_to", label)),
         shown((*SITREP, "medical", "escalated")), shown((*SITREP, "medical", "transferred")),
@@ -777,8 +782,7 @@ def _assemble(situation: Situation, truth: _Truth, day: date, days: Sequence[dat
         incidents.append(IncidentLine(
             incident.incident_id, record.reported_at, incident.incident_type,
             incident.severity.value, incident.place, incident.verification, record.convoy_id,
-            incident.parties if reader.incident_sources else None,
-            incident.reported_by if reader.incident_sources else None))
+            incident.parties, incident.reported_by if reader.incident_reporters else None))
     upcoming = [c.day for c in plan.convoys if c.day > day]
     next_day = min(upcoming) if upcoming else None
     next_convoys = []

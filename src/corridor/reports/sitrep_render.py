@@ -84,7 +84,7 @@ def render_html(sitrep: Sitrep, language: Language, *,
         difference=lambda value: difference_text(value, t),
         show_combatants=sitrep.headline.combatants_departed is not None,
         show_convoy_combatants=convoy_combatants,
-        show_sources=any(line.reported_by is not None for line in sitrep.incidents))
+        show_reporters=any(line.reported_by is not None for line in sitrep.incidents))
 
 
 def render_pdf(sitrep: Sitrep, language: Language, *, created_at: datetime,
@@ -239,14 +239,14 @@ def _medical_and_incidents(document: Document, sitrep: Sitrep, t: Callable[..., 
     else:
         sources = any(line.reported_by is not None for line in sitrep.incidents)
         keys = ["col.incident", "col.reported_at", "col.type", "col.severity", "col.place",
-                "col.verification"] + (["col.parties", "col.reported_by"] if sources else [])
+                "col.verification", "col.parties"] + (["col.reported_by"] if sources else [])
         rows = []
         for line in sitrep.incidents:
             row = [line.incident_id, when(line.reported_at), line.incident_type,
                    t(f"severity.{line.severity}"), line.place,
-                   t(f"verification.{line.verification.value}")]
+                   t(f"verification.{line.verification.value}"), ", ".join(line.parties)]
             if sources:
-                row += [", ".join(line.parties or ()), line.reported_by or ""]
+                row.append(line.reported_by or "")
             rows.append(row)
         document.table([Column(t(key)) for key in keys], rows, size=7.5)
     if sitrep.incidents_left_out:

@@ -113,7 +113,7 @@ def readership_for(principal: Principal, operation_id: str, audience: Audience) 
             sex_and_age=Field.SEX in fields and Field.AGE in fields,
             medical_details=Field.MEDICAL in fields,
             protection_cases=allowed(principal, Action.CASES_READ, operation_id),
-            incident_sources=True)
+            incident_reporters=True)
     if not allowed(principal, Action.FIGURES_EXACT, operation_id):
         authorize(principal, Action.FIGURES_PROTECTED, operation_id)
     return Readership.monitor() if audience is Audience.MONITOR else Readership.public()
