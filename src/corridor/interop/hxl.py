@@ -15,10 +15,7 @@ written; an invalid one is refused with its row and column, and nothing is writt
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
-import sys
-import types
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -179,16 +176,10 @@ def evacuation_table(rows: Sequence[EvacuationRow], *, org: str,
 
 
 def _libhxl() -> Any:
-    """libhxl, imported on first use.
+    """libhxl, imported on first use (it is slow to import and only exports need it).
 
-    libhxl 5.2 imports ``six`` only for ``six.string_types`` and does not declare it; the
-    environment does not carry ``six``, so a stand-in with that one name is registered first
-    when there is no real one.
+    libhxl 5.2 imports ``six`` without declaring it; corridor's own dependencies carry it.
     """
-    if "six" not in sys.modules and importlib.util.find_spec("six") is None:
-        stand_in = types.ModuleType("six")
-        stand_in.string_types = (str,)  # type: ignore[attr-defined]
-        sys.modules["six"] = stand_in
     import hxl  # type: ignore[import-untyped]
 
     return hxl

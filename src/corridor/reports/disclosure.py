@@ -357,13 +357,14 @@ def _ledger_from_json(data: object) -> Ledger:
         cells[key] = LedgerCell(_check_count(key, item["value"]),
                                 None if reason is None else Suppression(reason))
     relations = []
+    values = {k: c.value for k, c in cells.items()}
     for item in data["relations"]:
         exact = item["exact"]
         if not isinstance(exact, bool):
             raise InvalidValue("a relation's 'exact' must be true or false", "ledger")
         relation = Relation(_key_from_json(item["total"]),
                             tuple(_key_from_json(part) for part in item["parts"]), exact)
-        _check_relation_holds(relation, {k: c.value for k, c in cells.items()}, cells)
+        _check_relation_holds(relation, values, cells)
         relations.append(relation)
     return Ledger(threshold, MappingProxyType(cells), tuple(relations))
 
