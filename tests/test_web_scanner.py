@@ -313,6 +313,35 @@ def test_offline_scans_wait_on_the_phone_and_arrive_once(chromium: Browser,
 
 
 @browser
+def test_a_kept_scan_the_server_refuses_stays_on_the_phone_with_its_reason(
+        chromium: Browser, scanner_site: DemoSite) -> None:
+    """A batch with one scan the server cannot store is refused whole; the page sends its
+    scans one by one, the good one is stored and leaves the phone, the bad one stays, set
+    aside with the server's sentence, and is not counted as waiting."""
+    family = _families(scanner_site, 7, 1)[0]
+    page = _page(chromium)
+    _open(page, scanner_site, "check-in", family)
+    page.context.set_offline(True)
+    _record(page, family.household_id, "queued")
+    page.evaluate("""([op, officer]) => new Promise((resolve) => {
+        indexedDB.open("corridor-scanner").onsuccess = (e) => {
+          const tx = e.target.result.transaction("queue", "readwrite");
+          tx.objectStore("queue").put({nonce: "bad-1", operation_id: op, officer,
+            queued_at: new Date().toISOString(), event: {nonce: "bad-1", kind: "checked_in",
+            device_time: "not a time", household_id: "H0001", convoy_id: "x"}});
+          tx.oncomplete = resolve; }; })""", [scanner_site.operation_id, "officer"])
+    page.context.set_offline(False)
+    expect(page.locator("#waiting")).to_have_attribute("data-count", "0", timeout=WAIT_MS)
+    expect(page.locator("#queue-list li.problem")).to_have_count(1)
+    expect(page.locator("#queue-list li.problem")).to_contain_text("device_time")
+    stored = _events(scanner_site, family.household_id)
+    assert [(e.kind, e.outcome, e.offline) for e in stored] == [
+        (EventKind.CHECKED_IN, ScanOutcome.ACCEPTED, True)]
+    with scanner_site.database() as db:
+        assert StoreEventLog(db).find(scanner_site.operation_id, "bad-1") is None
+
+
+@browser
 def test_offline_verification_refuses_forged_and_revoked_tickets(chromium: Browser,
                                                                  scanner_site: DemoSite) -> None:
     """Offline, a ticket altered by one byte and one signed with another key are refused

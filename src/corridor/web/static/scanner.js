@@ -525,7 +525,8 @@ async function sync() {
 }
 
 // One batch; true when the server answered it. Stored whole or not at all: a batch refused
-// as a whole is sent again one by one, and only an item refused on its own is set aside.
+// (422, or 403: a household of another site) is sent again one by one, and only an item
+// refused on its own is set aside, kept on the phone with the server's sentence.
 async function upload(items) {
   let answer;
   try {
@@ -544,11 +545,12 @@ async function upload(items) {
     $("sync-note").textContent = t("scanner.sign_in_to_send");
     return false;
   }
-  if (answer.status === 422 && items.length > 1) {
+  const refusedWhole = answer.status === 422 || answer.status === 403;
+  if (refusedWhole && items.length > 1) {
     for (const item of items) { await upload([item]); }
     return true;
   }
-  if (answer.status === 422 || answer.status === 403) {
+  if (refusedWhole) {
     await keep({ ...items[0], problem: body.message || String(answer.status) });
     return true;
   }
