@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import stat
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from corridor.cli import console
 from corridor.cli.app import ExitCode, run
 from corridor.cli.identity import open_database, read_keyring
 from corridor.cli.settings import Settings
+from corridor.domain import Intent
 from corridor.interop.scenario_files import save_scenario
 from corridor.security.permissions import Role
 from corridor.security.tickets import verify_ticket
@@ -159,3 +161,36 @@ def test_a_monitor_may_not_print_manifests(tmp_path: Path, monkeypatch: pytest.M
     message = capsys.readouterr().err
     assert "may not manifests.print" in message
     assert "coordinator" in message and "convoy_lead" in message
+
+
+def test_households_are_read_in_batches_each_audited(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read a batch at a time (as for a large operation), every household is still printed and
+    every batch is an audited read with the reason."""
+    from corridor.cli import manifests
+
+    token = make_staff(tmp_path, (Role.COORDINATOR,))
+    monkeypatch.setenv("CORRIDOR_HOME", str(tmp_path))
+    monkeypatch.setenv("CORRIDOR_TOKEN", token)
+    scenario = builders.scenario()
+    everyone_leaves = replace(
+        scenario,
+        households=tuple(replace(h, destination_preference="jarablus")
+                         for h in scenario.households),
+        persons=tuple(replace(person, intent=Intent.LEAVE) for person in scenario.persons))
+    save_scenario(everyone_leaves, tmp_path / "scenario")
+    assert run(["import", str(tmp_path / "scenario")]) == 0
+    assert run(["plan"]) == 0
+    monkeypatch.setattr(manifests, "READ_BATCH", 1)
+    out = tmp_path / "batched.pdf"
+    assert run(["manifests", "--out", str(out), "--reason", "batched", "--lang", "en"]) == 0
+    with open_database(_settings(tmp_path)) as db:
+        plan = db.load_plan()
+        reads = [r.entry for r in audit_records(db)
+                 if r.entry.action == "registry.read" and r.entry.reason == "batched"]
+    travelling = {line.household_id for convoy in plan.convoys for trip in convoy.trips
+                  for line in trip.lines if line.persons}
+    assert len(reads) == len(travelling) > 1
+    text = "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(out).pages)
+    names = {p.name for p in everyone_leaves.persons if p.household_id in travelling}
+    assert all(name in text for name in names)

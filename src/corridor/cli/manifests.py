@@ -37,6 +37,9 @@ from corridor.store.intake import load_operation
 from corridor.store.protection import read_households
 from corridor.store.tickets import current_tickets
 
+READ_BATCH = 5_000
+"""Households read (and audited) at once: one ``IN (...)`` stays within SQLite's variables."""
+
 
 class ManifestLanguage(StrEnum):
     """The languages a manifest is printed in."""
@@ -75,8 +78,11 @@ def manifests_command(
         plan = db.load_plan(chosen)
         convoys = chosen_convoys(plan, convoy)
         wanted = travelling_households(convoys)
-        found = read_households(db, chosen, wanted, actor=principal.label, reason=reason,
-                                sites=site_limit(principal, chosen))
+        sites = site_limit(principal, chosen)
+        found = [household for start in range(0, len(wanted), READ_BATCH)
+                 for household in read_households(db, chosen, wanted[start:start + READ_BATCH],
+                                                  actor=principal.label, reason=reason,
+                                                  sites=sites)]
         tickets = current_tickets(db, chosen, wanted, actor=principal.label, issued_at=now)
         source_operation = load_operation(db, chosen)
         ids = ", ".join(c.convoy_id for c in convoys) if convoy else "every convoy"
