@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pypdf
@@ -299,3 +299,14 @@ def test_the_same_manifest_gives_the_same_bytes(
     first, _ = _printed(scenario, plan, convoy, keyring, Role.COORDINATOR, "ar")
     second, _ = _printed(scenario, plan, convoy, keyring, Role.COORDINATOR, "ar")
     assert first == second
+
+
+def test_the_printing_time_is_given_in_utc(scenario: Scenario, plan: Plan, convoy: Convoy) -> None:
+    """A time with another offset is printed as UTC; a time with no zone is refused."""
+    damascus = PRINTED.astimezone(timezone(timedelta(hours=3)))
+    data = manifest_pdf(_source(scenario, plan, Role.COORDINATOR, {}), language="en",
+                        created_at=damascus, convoy_ids=[convoy.convoy_id])
+    assert "printed 2026-11-27 09:30 UTC" in " ".join(_text(data).split())
+    with pytest.raises(InvalidValue, match="time zone"):
+        manifest_pdf(_source(scenario, plan, Role.COORDINATOR, {}), language="en",
+                     created_at=PRINTED.replace(tzinfo=None))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from corridor.domain import Convoy, Operation, Plan, VehicleKind, VehicleTrip
@@ -166,8 +166,11 @@ def manifest_pdf(source: ManifestInput, *, language: Language, created_at: datet
 
     ``created_at`` (with a time zone) is printed in the footer and written as the PDF's date;
     the same input and ``created_at`` give the same bytes. ``progress(done, total)`` counts
-    households drawn. :class:`NotFound` for a convoy the plan does not have.
+    manifest lines drawn (a household on a vehicle). :class:`NotFound` for a convoy the plan
+    does not have; :class:`InvalidValue` for a naive ``created_at``.
     """
+    if created_at.tzinfo is None or created_at.utcoffset() is None:
+        raise InvalidValue("created_at needs a time zone", "created_at")
     if language not in LANGUAGES:
         raise InvalidValue(f"a manifest is in one of {', '.join(LANGUAGES)}, not {language!r}",
                            "language")
@@ -178,7 +181,7 @@ def manifest_pdf(source: ManifestInput, *, language: Language, created_at: datet
     convoys = chosen_convoys(plan, convoy_ids)
     if not convoys:
         raise NotFound(f"plan of operation {plan.operation_id} has no convoy to print")
-    when = f"{created_at:%Y-%m-%d %H:%M}"
+    when = f"{created_at.astimezone(UTC):%Y-%m-%d %H:%M}"
     title = label("title", language)
     document = Document(f"{title}: {operation.name}", language=language, created_at=created_at,
                         subject=", ".join(c.convoy_id for c in convoys),
