@@ -15,7 +15,7 @@ import pytest
 
 from corridor.security.permissions import Role
 from corridor.web.schemas import ScanAction
-from tests.test_web_fixtures import OPERATION, Api, running_api
+from tests.test_web_fixtures import OPERATION, PASSWORD, Api, running_api
 
 R = Role
 EVERYONE = frozenset(Role)
@@ -41,11 +41,14 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/operations/{operation_id}/tickets/key": TICKET_READERS,
     "GET /api/v1/operations/{operation_id}/tickets/revocations": TICKET_READERS,
     "GET /api/v1/tickets/public-key": EVERYONE,  # any signed-in caller
+    "GET /api/v1/operations/{operation_id}/dashboard": EXACT_FIGURES | {R.MONITOR},
+    "POST /api/v1/session": EVERYONE,  # signing in needs a name and password, no token
+    "POST /api/v1/session:end": EVERYONE,
     "GET /api/v1/health": EVERYONE,  # and callers with no token at all
 }
 """Who may use each route (``METHOD path``; the scans route once for each action), by role."""
 
-OPEN_ROUTES = {"GET /api/v1/health"}
+OPEN_ROUTES = {"GET /api/v1/health", "POST /api/v1/session"}
 """Routes that need no token."""
 
 
@@ -53,7 +56,27 @@ def _requests(api: Api, user: str) -> dict[str, Callable[[], Any]]:
     def scan(action: str, **body: Any) -> Callable[[], Any]:
         return lambda: api.scan(action, user, household_id="H1", **body)
 
+    def sign_in() -> Any:
+        """Sign in as ``user`` (or, with no account, as a monitor: no token is needed)."""
+        name = user if user.startswith("u-") else "u-monitor"
+        answer = api.client.post("/api/v1/session", json={"name": name, "password": PASSWORD})
+        api.client.cookies.clear()
+        return answer
+
+    def sign_out() -> Any:
+        """End a session: a new one of ``user``'s by its cookie, or whatever is sent."""
+        if user.startswith("u-"):
+            api.client.post("/api/v1/session", json={"name": user, "password": PASSWORD})
+        answer = api.client.post("/api/v1/session:end", headers={
+            **api.headers(user), "X-Corridor-Page": "1"})
+        api.client.cookies.clear()
+        return answer
+
     return {
+        "POST /api/v1/session": sign_in,
+        "POST /api/v1/session:end": sign_out,
+        "GET /api/v1/operations/{operation_id}/dashboard": lambda: api.client.get(
+            f"{OP}/dashboard", headers=api.headers(user)),
         "POST /api/v1/operations/{operation_id}/scans/check-in": scan("check-in", convoy_id="C1"),
         "POST /api/v1/operations/{operation_id}/scans/screen": scan("screen",
                                                                      decision="cleared"),

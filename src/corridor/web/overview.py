@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 import weakref
+from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from corridor.reports.disclosure import DisclosurePolicy, Ledger
 from corridor.security.permissions import (
@@ -22,7 +24,7 @@ from corridor.security.permissions import (
 )
 from corridor.store.protection import load_ledger, save_ledger
 from corridor.tracking import Projection, Roster, project
-from corridor.tracking.dashboard import Dashboard, dashboard, protected_dashboard
+from corridor.tracking.dashboard import ConvoyLine, Dashboard, dashboard, protected_dashboard
 from corridor.web.desk import Desk
 
 MONITORS = "monitors"
@@ -69,3 +71,20 @@ def dashboard_for(desk: Desk, principal: Principal, operation_id: str,
             save_ledger(desk.database, operation_id, MONITORS, kept.to_json(),
                         actor=principal.label, subject=f"dashboard of {now:%Y-%m-%d}")
     return shown
+
+
+def with_time_zone(board: Dashboard, zone: ZoneInfo) -> Dashboard:
+    """The dashboard with its times marked in the operation's time zone (for JSON, whose
+    readers cannot guess which wall clock a time is on)."""
+
+    def convoy(line: ConvoyLine) -> ConvoyLine:
+        return replace(line, departure=line.departure.replace(tzinfo=zone))
+
+    return replace(board, as_of=board.as_of.replace(tzinfo=zone),
+                   convoys=tuple(convoy(line) for line in board.convoys),
+                   next_hours=tuple(convoy(line) for line in board.next_hours))
+
+
+def time_zone(desk: Desk, principal: Principal, operation_id: str) -> ZoneInfo:
+    """The operation's time zone."""
+    return ZoneInfo(desk.roster(principal, operation_id).scenario.operation.timezone)

@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from corridor.tracking.dashboard import Dashboard
-
 from corridor.web.answers import cases_answer, reconciliation_answer, status_answer
 from corridor.web.dependencies import Caller, DeskDep
-from corridor.web.overview import dashboard_for
+from corridor.web.overview import dashboard_for, time_zone, with_time_zone
 from corridor.web.schemas import ERRORS, CasesOut, ReconciliationOut, StatusOut
 
 router = APIRouter(prefix="/api/v1/operations/{operation_id}", tags=["figures"],
@@ -53,4 +52,5 @@ def dashboard(operation_id: OperationId, request: Request, desk: DeskDep,
     departed, convoys and vehicles with their status, medical cases, incidents, the next 24
     hours, the binding constraint and the discrepancies. Monitors get whole days only, through
     disclosure control (`protected` is true; a withheld figure is null)."""
-    return dashboard_for(desk, caller, operation_id, request.app.state.disclosure)
+    board = dashboard_for(desk, caller, operation_id, request.app.state.disclosure)
+    return with_time_zone(board, time_zone(desk, caller, operation_id))

@@ -41,10 +41,17 @@ def sign_in(body: SignInIn, request: Request, response: Response, desk: DeskDep)
                       roles=sorted({grant.role.value for grant in principal.grants}))
 
 
-@router.post("/session:end", status_code=204, operation_id="sign_out")
-def sign_out(request: Request, response: Response, desk: DeskDep, caller: Caller) -> None:
-    """End the session of the cookie (or of the bearer token) and forget the cookie."""
-    del caller  # signed in, as the dependency checked
+class SignedOut(BaseModel):
+    """Whose session ended."""
+
+    name: str
+
+
+@router.post("/session:end", response_model=SignedOut, operation_id="sign_out")
+def sign_out(request: Request, response: Response, desk: DeskDep, caller: Caller) -> SignedOut:
+    """End the session of the cookie (or the credential of the bearer token) and forget the
+    cookie."""
     token = session_token(request) or request.headers.get("authorization", "")[7:]
     desk.sign_out(token)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return SignedOut(name=caller.name)
