@@ -154,3 +154,15 @@ def test_a_monitor_sees_no_name_and_no_small_figure(chromium: Browser,
         answer = page.goto(f"{demo_site.base}/operations/{demo_site.operation_id}/{path}")
         assert answer is not None and answer.status == 403
     assert PASSWORD not in text
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_dashboard_fits_a_phone(chromium: Browser, demo_site: DemoSite,
+                                    language: str) -> None:
+    """At a phone's width nothing pushes the page sideways (in Arabic an overflow would
+    shrink the whole page): wide tables scroll inside their card."""
+    page = _page(chromium, locale=language, viewport={"width": 390, "height": 844},
+                 is_mobile=True, has_touch=True)
+    sign_in(page, demo_site.base, "coord")
+    page.wait_for_selector("#burnup canvas")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
