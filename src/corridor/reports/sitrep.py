@@ -34,7 +34,7 @@ sitrep and the ledger to keep come out.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -418,6 +418,7 @@ class _Truth:
     def __init__(self, situation: Situation) -> None:
         plan = situation.plan
         self.convoys = {convoy.convoy_id: convoy for convoy in plan.convoys}
+        self.planned = {convoy.convoy_id: convoy.people for convoy in plan.convoys}
         self.by_convoy: dict[str, _ConvoyCounts] = defaultdict(_ConvoyCounts)
         self.by_day: dict[date, _DayCounts] = defaultdict(_DayCounts)
         # reached[(day, stage, scope)]: people of that day's convoys who reached the stage
@@ -501,9 +502,10 @@ def _declare(builder: RevisingBuilder, situation: Situation, truth: _Truth, day:
     for convoy in sorted(situation.plan.convoys, key=lambda c: c.convoy_id):
         convoys_of[convoy.day].append(convoy)
     builder.add_series((*SITREP, "planned"),
-                       [(_iso(d), sum(c.people for c in convoys_of[d])) for d in plan_days])
+                       [(_iso(d), sum(truth.planned[c.convoy_id] for c in convoys_of[d]))
+                        for d in plan_days])
     for when in plan_days:
-        parts = [builder.add_cell(_convoy_key(c.convoy_id, "planned"), c.people)
+        parts = [builder.add_cell(_convoy_key(c.convoy_id, "planned"), truth.planned[c.convoy_id])
                  for c in convoys_of[when]]
         builder.add_relation(_series_key("planned", "day", when), parts)
     builder.add_series((*FIELD, "departed"),
@@ -544,7 +546,7 @@ def _declare(builder: RevisingBuilder, situation: Situation, truth: _Truth, day:
             builder.add_relation(_series_key(name, "day", when, *suffix),
                                  [_convoy_key(c.convoy_id, part) for c in convoys])
         previous = when
-    _declare_totals(builder, truth, day, days)
+    _declare_totals(builder, truth, day, days, convoys_of)
 
 
 def _add_into(running: _DayCounts, counts: _DayCounts) -> None:
@@ -587,19 +589,25 @@ def _declare_convoys(builder: RevisingBuilder, truth: _Truth,
 
 
 def _declare_totals(builder: RevisingBuilder, truth: _Truth, day: date,
-                    days: Sequence[date]) -> None:
-    label = _iso(day)
-    past = [convoy for convoy in truth.convoys.values() if convoy.day <= day]
-    held = builder.add_cell((*SITREP, "held", "up_to", label),
-                            sum(truth.by_convoy[c.convoy_id].held for c in past))
-    if past:
-        builder.add_relation(held, [_convoy_key(c.convoy_id, "held") for c in past])
+                    days: Sequence[date], convoys_of: Mapping[date, Sequence[Convoy]]) -> None:
+    """People held and medical cases, a day (of the convoys of the day) and cumulative, as the
+    series are (chained day by day: one total over every convoy would be a relation with
+    hundreds of cells, which makes disclosure control slow); on the road."""
+    counts: dict[str, Callable[[Convoy], int]] = {
+        "held": lambda c: truth.by_convoy[c.convoy_id].held,
+        "medical": lambda c: len(truth.medical[c.convoy_id])}
+    for name, count in counts.items():
+        builder.add_series((*SITREP, name), [(_iso(d), sum(count(c) for c in convoys_of[d]))
+                                             for d in days])
+        for when in days:
+            builder.add_relation(_series_key(name, "day", when),
+                                 [_convoy_key(c.convoy_id, name) for c in convoys_of[when]])
     elsewhere = builder.add_cell((*SITREP, "medical", "no_convoy"), len(truth.medical[None]))
-    cases = [case for convoy in past for case in truth.medical[convoy.convoy_id]]
-    cases += truth.medical[None]
-    medical = builder.add_cell((*SITREP, "medical", "up_to", label), len(cases))
-    builder.add_relation(medical, [elsewhere, *(_convoy_key(c.convoy_id, "medical")
-                                                for c in past)])
+    cases = [case for when in days for convoy in convoys_of[when]
+             for case in truth.medical[convoy.convoy_id]] + truth.medical[None]
+    medical = builder.add_cell(_medical_key(day), len(cases))
+    builder.add_relation(medical, [elsewhere] + (
+        [_series_key("medical", "up_to", days[-1])] if days else []))
     escalated = builder.add_cell((*SITREP, "medical", "escalated"),
                                  sum(1 for case in cases if case.escalated_to))
     transferred = builder.add_cell((*SITREP, "medical", "transferred"),
@@ -608,11 +616,15 @@ def _declare_totals(builder: RevisingBuilder, truth: _Truth, day: date,
     builder.add_subset(transferred, escalated)
     if days:
         last = days[-1]
-        road = builder.add_cell((*SITREP, "on_the_road", "up_to", label),
+        road = builder.add_cell((*SITREP, "on_the_road", "up_to", _iso(day)),
                                 builder.value(_series_key("departed", "up_to", last))
                                 - builder.value(_series_key("arrived", "up_to", last)))
         builder.add_relation(_series_key("departed", "up_to", last),
                              [_series_key("arrived", "up_to", last), road])
+
+
+def _medical_key(day: date) -> Key:
+    return (*SITREP, "medical", "in_all", _iso(day))
 
 
 # -- the sitrep -----------------------------------------------------------------------------
@@ -721,8 +733,8 @@ def _assemble(situation: Situation, truth: _Truth, day: date, days: Sequence[dat
         combatants_departed=series("departed", "up_to", last, "category",
                                    Category.COMBATANT.value, visible=reader.categories),
         children_departed=series("departed", "up_to", last, "children"),
-        held=shown((*SITREP, "held", "up_to", label)),
-        medical_cases=shown((*SITREP, "medical", "up_to", label)),
+        held=series("held", "up_to", last),
+        medical_cases=shown(_medical_key(day)),
         convoys_departed=sum(1 for c in plan.convoys if c.day <= day and _status(
             situation.convoys.get(c.convoy_id), counted(c.convoy_id))
             in (ConvoyStatus.ON_THE_ROAD, ConvoyStatus.ARRIVED)),
@@ -765,7 +777,7 @@ def _assemble(situation: Situation, truth: _Truth, day: date, days: Sequence[dat
             arrived_at=progress.arrived_at if progress else None,
             status=_status(progress, counted(cid))))
     medical = MedicalSummary(
-        shown((*SITREP, "medical", "up_to", label)),
+        shown(_medical_key(day)),
         shown((*SITREP, "medical", "escalated")), shown((*SITREP, "medical", "transferred")),
         tuple(MedicalLine(c.case_id, c.convoy_id, c.opened_at, c.escalated_to, c.transferred)
               for c in sorted(situation.medical_cases, key=lambda c: (c.opened_at, c.case_id)))
