@@ -125,7 +125,7 @@ def _field(run: DemoRun) -> None:
 def _reports(run: DemoRun) -> None:
     """The first convoy's day: its sitrep (internal and public, HTML and PDF, English and
     Arabic) and the public HXL export, in the demo's reports folder."""
-    from corridor.reports.disclosure import DisclosurePolicy
+    from corridor.cli.options import disclosure_policy
     from corridor.store.hxl_export import write_hxl
     from corridor.store.sitreps import write_sitreps
 
@@ -134,7 +134,7 @@ def _reports(run: DemoRun) -> None:
     folder = run.folder / "reports"
     reader = Principal(run.actor, (Grant(Role.COORDINATOR, ANY_OPERATION),
                                    Grant(Role.PROTECTION_OFFICER, ANY_OPERATION)))
-    policy = DisclosurePolicy(int(run.settings.disclosure_threshold))
+    policy = disclosure_policy(run.settings)
     with open_database(run.settings) as db:
         written = write_sitreps(db, run.plan.operation_id, day, folder, principal=reader,
                                 policy=policy)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from rich.console import Group
 from rich.table import Table
 
+from corridor.cli.options import disclosure_policy
 from corridor.cli.settings import Settings
-from corridor.domain import InvalidValue
-from corridor.reports.disclosure import DisclosurePolicy, Ledger
+from corridor.reports.disclosure import Ledger
 from corridor.reports.protected_summary import protected_summary
 from corridor.reports.summary import summarise
 from corridor.security.permissions import Principal
@@ -20,19 +20,10 @@ AUDIENCE = "monitors"
 WITHHELD = "withheld"
 
 
-def _policy(settings: Settings) -> DisclosurePolicy:
-    try:
-        threshold = int(settings.disclosure_threshold)
-    except ValueError:
-        raise InvalidValue(f"CORRIDOR_DISCLOSURE_THRESHOLD is {settings.disclosure_threshold!r}, "
-                           "not a whole number", "CORRIDOR_DISCLOSURE_THRESHOLD") from None
-    return DisclosurePolicy(threshold)
-
-
 def protected_figures(db: Database, settings: Settings, principal: Principal,
                       operation_id: str, reason: str | None) -> Group:
     """Today's summary of ``operation_id`` as a monitor may see it; the release is kept."""
-    policy = _policy(settings)
+    policy = disclosure_policy(settings)
     stored = load_ledger(db, operation_id, AUDIENCE)
     ledger = Ledger() if stored is None else Ledger.from_json(stored)
     scenario = db.load_scenario(operation_id, actor=principal.label,

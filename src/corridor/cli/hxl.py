@@ -14,22 +14,11 @@ import typer
 
 from corridor.cli.console import out
 from corridor.cli.identity import open_database, permitted
-from corridor.cli.options import DatabaseOption, OperationOption, settings_for
-from corridor.cli.settings import Settings
+from corridor.cli.options import DatabaseOption, OperationOption, disclosure_policy, settings_for
 from corridor.domain import AlreadyExists, InvalidValue
 from corridor.interop.hxl import Origin
-from corridor.reports.disclosure import DisclosurePolicy
 from corridor.security.permissions import Action
 from corridor.store.hxl_export import write_hxl
-
-
-def _policy(settings: Settings) -> DisclosurePolicy:
-    try:
-        threshold = int(settings.disclosure_threshold)
-    except ValueError:
-        raise InvalidValue(f"CORRIDOR_DISCLOSURE_THRESHOLD is {settings.disclosure_threshold!r}, "
-                           "not a whole number", "CORRIDOR_DISCLOSURE_THRESHOLD") from None
-    return DisclosurePolicy(threshold)
 
 
 def _day(text: str | None, every_day: bool) -> date | None:
@@ -67,7 +56,7 @@ def report_hxl(
     if out_file.exists() and not force:
         raise AlreadyExists(f"{out_file} exists already; pass --force to overwrite it")
     settings = settings_for(database)
-    policy = _policy(settings)
+    policy = disclosure_policy(settings)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.FIGURES_EXPORT, chosen)

@@ -16,10 +16,8 @@ import typer
 
 from corridor.cli.console import out
 from corridor.cli.identity import open_database, signed_in
-from corridor.cli.options import DatabaseOption, OperationOption, settings_for
-from corridor.cli.settings import Settings
+from corridor.cli.options import DatabaseOption, OperationOption, disclosure_policy, settings_for
 from corridor.domain import AlreadyExists, InvalidValue
-from corridor.reports.disclosure import DisclosurePolicy
 from corridor.reports.labels import Language
 from corridor.reports.sitrep import Audience
 from corridor.reports.sitrep_render import render_html, render_pdf
@@ -39,16 +37,6 @@ class ReportFormat(StrEnum):
 
     HTML = "html"
     PDF = "pdf"
-
-
-def disclosure_policy(settings: Settings) -> DisclosurePolicy:
-    """The disclosure threshold in force (CORRIDOR_DISCLOSURE_THRESHOLD)."""
-    try:
-        threshold = int(settings.disclosure_threshold)
-    except ValueError:
-        raise InvalidValue(f"CORRIDOR_DISCLOSURE_THRESHOLD is {settings.disclosure_threshold!r}, "
-                           "not a whole number", "CORRIDOR_DISCLOSURE_THRESHOLD") from None
-    return DisclosurePolicy(threshold)
 
 
 def parse_day(text: str) -> date:
