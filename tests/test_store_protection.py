@@ -55,6 +55,8 @@ CLEAR_TEXT_ALLOWED = {
     "tickets": {"operation_id", "household_id", "serial", "issued_at", "issued_by"},
     "ticket_revocations": {"revocation_id", "operation_id", "household_id", "serial", "below",
                            "reason", "revoked_at", "revoked_by"},
+    "outside_figures": {"figure_id", "operation_id", "source", "reported_on", "stage", "people",
+                        "combatants", "note", "url", "recorded_by", "recorded_at"},
 }
 """Columns that may hold clear text: ids, codes, times, hashes; why each is safe is in
 docs/security.md. Every other column must be sealed or a blind index."""
@@ -291,3 +293,11 @@ def test_a_large_import_builds_its_blind_indexes_after_its_rows(
     found = find_households(database, scenario.operation.operation_id, "Haddad", actor="t",
                             reason="r")
     assert [f.household.household_id for f in found] == ["H1", "H3"]
+
+
+def test_a_backup_holds_every_table() -> None:
+    """A table added by a migration and forgotten by the backup would be lost on restore."""
+    from corridor.store.protection import BACKUP_TABLES
+    from corridor.store.tables import metadata
+
+    assert {table.name for table in BACKUP_TABLES} == set(metadata.tables)

@@ -38,10 +38,13 @@ from corridor.store.tables import (
     grants,
     households,
     operations,
+    outside_figures,
     persons,
     plans,
     shares,
     sign_in_failures,
+    ticket_revocations,
+    tickets,
     users,
     vault,
 )
@@ -52,8 +55,9 @@ MAX_MATCHES = 200
 BACKUP_FORMAT = "corridor-backup"
 BACKUP_VERSION = 1
 BACKUP_TABLES: tuple[Table, ...] = (operations, households, persons, plans, shares,
-                                    disclosure_ledgers, events, vault, users, grants,
-                                    credentials, sign_in_failures, audit_log)
+                                    disclosure_ledgers, events, tickets, ticket_revocations,
+                                    outside_figures, vault, users, grants, credentials,
+                                    sign_in_failures, audit_log)
 """Every table, parents first: the order a restore writes them in."""
 
 

@@ -18,12 +18,15 @@ from corridor.interop.operation_toml import operation_from_toml
 from corridor.store.database import Database
 from corridor.store.tables import (
     credentials,
+    events,
     households,
     operations,
     persons,
     plans,
     shares,
     sign_in_failures,
+    ticket_revocations,
+    tickets,
 )
 
 CREDENTIAL_DAYS = 30
@@ -66,7 +69,8 @@ def purge(db: Database, *, actor: str, dry_run: bool = False) -> list[Purged]:
             ended = operation.agreement.window.end
             retention = operation.retention
             for dataset, days, tables in (
-                    ("registry", retention.registry_days, (persons, households)),
+                    ("registry", retention.registry_days,
+                     (events, ticket_revocations, tickets, persons, households)),
                     ("plans", retention.plans_days, (plans,)),
                     ("shares", retention.shares_days, (shares,))):
                 due = ended + timedelta(days=days)
