@@ -301,3 +301,41 @@ def test_a_backup_holds_every_table() -> None:
     from corridor.store.tables import metadata
 
     assert {table.name for table in BACKUP_TABLES} == set(metadata.tables)
+
+
+def test_publishers_at_the_same_moment_keep_both_releases(database: Database) -> None:
+    """Two publishers that read the same ledger and keep their releases one after the other:
+    the second sees that the ledger changed, makes its release again on the newer one, and
+    both releases are in the ledger (none is lost, which would let a later release undo what
+    an earlier one hid)."""
+    import threading
+
+    from corridor.reports.disclosure import DisclosurePolicy, Ledger, ReleaseBuilder, protect
+    from corridor.store.protection import load_ledger, publish
+
+    database.import_scenario(builders.scenario(), actor="tester")
+    operation = builders.scenario().operation.operation_id
+    both_read = threading.Barrier(2)
+    runs: list[str] = []
+
+    def release_of(name: str, count: int) -> object:
+        def release(ledger: Ledger) -> tuple[str, Ledger]:
+            runs.append(name)
+            if runs.count(name) == 1:
+                both_read.wait(timeout=30)  # both have read the same, empty ledger
+            builder = ReleaseBuilder()
+            builder.add_cell(("test", name), count)
+            return name, protect(builder.build(), DisclosurePolicy(5), ledger).ledger
+        return release
+
+    threads = [threading.Thread(target=publish, args=(database, operation, "monitors",
+                                                      release_of(name, count)),
+                                kwargs={"actor": name, "subject": name})
+               for name, count in (("first", 12), ("second", 30))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    kept = Ledger.from_json(load_ledger(database, operation, "monitors"))
+    assert kept.published == {("test", "first"): 12, ("test", "second"): 30}
+    assert len(runs) == 3, "exactly one publisher made its release again"

@@ -10,11 +10,11 @@ from rich.table import Table
 from corridor.cli.options import disclosure_policy
 from corridor.cli.settings import Settings
 from corridor.reports.disclosure import Ledger
-from corridor.reports.protected_summary import protected_summary
+from corridor.reports.protected_summary import ProtectedSummary, protected_summary
 from corridor.reports.summary import summarise
 from corridor.security.permissions import Principal
 from corridor.store import Database
-from corridor.store.protection import load_ledger, save_ledger
+from corridor.store.protection import publish
 
 AUDIENCE = "monitors"
 WITHHELD = "withheld"
@@ -24,14 +24,17 @@ def protected_figures(db: Database, settings: Settings, principal: Principal,
                       operation_id: str, reason: str | None) -> Group:
     """Today's summary of ``operation_id`` as a monitor may see it; the release is kept."""
     policy = disclosure_policy(settings)
-    stored = load_ledger(db, operation_id, AUDIENCE)
-    ledger = Ledger() if stored is None else Ledger.from_json(stored)
     scenario = db.load_scenario(operation_id, actor=principal.label,
                                 reason=reason or "protected figures for monitors")
     day = datetime.now(UTC).date()
-    result = protected_summary(summarise(scenario), day, policy, ledger)
-    save_ledger(db, operation_id, AUDIENCE, result.ledger.to_json(), actor=principal.label,
-                subject=f"summary of {day:%Y-%m-%d}")
+    summary = summarise(scenario)
+
+    def release(ledger: Ledger) -> tuple[ProtectedSummary, Ledger]:
+        made = protected_summary(summary, day, policy, ledger)
+        return made, made.ledger
+
+    result = publish(db, operation_id, AUDIENCE, release, actor=principal.label,
+                     subject=f"summary of {day:%Y-%m-%d}")
     leaving = WITHHELD if result.people_leaving is None else f"{result.people_leaving:,}"
     parts: list[Table | str] = [
         f"{scenario.operation.name}: {leaving} people leaving. Counts below "

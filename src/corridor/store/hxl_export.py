@@ -19,6 +19,7 @@ from corridor.domain.events import Stage
 from corridor.interop.hxl import (
     EvacuationRow,
     HxlInvalid,
+    HxlTable,
     Origin,
     evacuation_table,
     hxl_problems,
@@ -27,13 +28,14 @@ from corridor.interop.hxl import (
 from corridor.reports.disclosure import DisclosurePolicy, Ledger
 from corridor.reports.evacuation_figures import (
     PublicFigures,
+    Tally,
     Traveller,
     protect_figures,
     tally,
 )
 from corridor.store.database import Database
 from corridor.store.events import StoreEventLog
-from corridor.store.protection import load_ledger, save_ledger
+from corridor.store.protection import publish
 from corridor.tracking import Roster, project
 
 AUDIENCE = "monitors"
@@ -54,11 +56,10 @@ class HxlExport:
     exposed: int
 
 
-def public_figures(db: Database, operation_id: str, *, day: date | None,
-                   policy: DisclosurePolicy, actor: str, reason: str
-                   ) -> tuple[PublicFigures, dict[str, Destination]]:
-    """The protected figures of ``day`` (None: every day of the plan), not yet kept in the
-    ledger; with the operation's destinations by id."""
+def _counted(db: Database, operation_id: str, *, day: date | None, actor: str, reason: str
+             ) -> tuple[Tally, dict[str, Destination]]:
+    """The true figures of ``day`` (None: every day of the plan), before disclosure control;
+    with the operation's destinations by id."""
     scenario = db.load_scenario(operation_id, actor=actor, reason=reason)
     plan = db.load_plan(operation_id)
     projection = project(Roster(scenario, plan), StoreEventLog(db).events(operation_id))
@@ -82,10 +83,8 @@ def public_figures(db: Database, operation_id: str, *, day: date | None,
         when = f"on {day}" if day is not None else "on any day"
         raise NotFound(f"nobody travels {when} in the current plan of {operation_id} (its "
                        f"days: {span})")
-    stored = load_ledger(db, operation_id, AUDIENCE)
-    ledger = Ledger() if stored is None else Ledger.from_json(stored)
     destinations = {site.site_id: site for site in scenario.operation.destinations}
-    return protect_figures(counted, policy, ledger), destinations
+    return counted, destinations
 
 
 def write_hxl(db: Database, operation_id: str, path: Path, *, day: date | None = None,
@@ -103,22 +102,26 @@ def write_hxl(db: Database, operation_id: str, path: Path, *, day: date | None =
         raise InvalidValue(f"cannot write {path}: the folder {path.parent} does not exist",
                            "out")
     policy = policy or DisclosurePolicy()
-    figures, destinations = public_figures(db, operation_id, day=day, policy=policy,
-                                           actor=actor, reason=reason)
-    rows = [EvacuationRow(row.day, destinations[row.destination],
-                          {(cell[0].value, cell[1], cell[2]): value
-                           for cell, value in row.figures.items()})
-            for row in figures.rows]
-    table = evacuation_table(rows, org=org, origin=origin or Origin())
-    problems = hxl_problems(table, path.name, threshold=figures.threshold)
-    if problems:
-        raise HxlInvalid(problems)
-    days = tuple(sorted({row.day for row in figures.rows}))
+    counted, destinations = _counted(db, operation_id, day=day, actor=actor, reason=reason)
+
+    def release(ledger: Ledger) -> tuple[tuple[PublicFigures, HxlTable, int], Ledger]:
+        figures = protect_figures(counted, policy, ledger)
+        rows = [EvacuationRow(row.day, destinations[row.destination],
+                              {(cell[0].value, cell[1], cell[2]): value
+                               for cell, value in row.figures.items()})
+                for row in figures.rows]
+        table = evacuation_table(rows, org=org, origin=origin or Origin())
+        problems = hxl_problems(table, path.name, threshold=figures.threshold)
+        if problems:
+            raise HxlInvalid(problems)  # nothing is kept
+        return (figures, table, len(rows)), figures.ledger
+
+    days = tuple(sorted({row.day for row in counted.rows}))
     # Kept before the file is written: a release the ledger knows of but nobody received is
     # harmless, the other way round it is not.
-    save_ledger(db, operation_id, AUDIENCE, figures.ledger.to_json(), actor=actor,
-                subject=f"HXL export of {days[0]}" + (f" to {days[-1]}" if len(days) > 1
-                                                      else ""))
+    figures, table, rows = publish(
+        db, operation_id, AUDIENCE, release, actor=actor,
+        subject=f"HXL export of {days[0]}" + (f" to {days[-1]}" if len(days) > 1 else ""))
     write_hxl_csv(table, path, threshold=figures.threshold)
-    return HxlExport(path, days, len(rows), figures.withheld, figures.threshold,
+    return HxlExport(path, days, rows, figures.withheld, figures.threshold,
                      len(figures.exposed))

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from corridor.domain import Household, InvalidValue, NotFound, Person
 from corridor.domain.errors import StoreError
 from corridor.memory import cyclic_gc_paused
+from corridor.reports.disclosure import Ledger
 from corridor.security.audit import AuditFinding, AuditRecord, verify_chain
 from corridor.security.sealing import Sealer
 from corridor.store import schema
@@ -344,19 +345,60 @@ def load_ledger(db: Database, operation_id: str, audience: str) -> object | None
     return data
 
 
-def save_ledger(db: Database, operation_id: str, audience: str, data: object, *,
-                actor: str, subject: str) -> None:
-    """Keep the ledger (sealed: it holds the true values of hidden cells); audit the release."""
+T = TypeVar("T")
+
+PUBLISH_ATTEMPTS = 5
+"""How many times :func:`publish` makes its release again when another publisher changed the
+ledger meanwhile."""
+
+
+def publish(db: Database, operation_id: str, audience: str,
+            release: Callable[[Ledger], tuple[T, Ledger]], *, actor: str, subject: str,
+            record_unchanged: bool = True) -> T:
+    """Make a release against what ``audience`` was shown of ``operation_id`` and keep the
+    ledger it returns, as one step that no other publisher can interleave with.
+
+    ``release`` gets the ledger and returns what it made with the new ledger; it runs outside
+    any transaction (protecting a release can take a while, scans must not wait for it). The
+    new ledger is then kept only if the stored one is still the one ``release`` saw (a compare
+    and swap on the sealed blob, which changes at every save); otherwise ``release`` runs again
+    on the newer ledger, up to :data:`PUBLISH_ATTEMPTS` times. Two publishers (the server's
+    dashboard and `corridor report sitrep`, say) therefore never lose each other's figures. A
+    release that adds nothing to the ledger is kept only when ``record_unchanged`` (the audit
+    then says it was shown again); if ``release`` raises, nothing is kept.
+    """
     custody = db.custody
-    blob = custody.sealer.seal(_ledger_record(operation_id, audience),
-                               (json.dumps(data, sort_keys=True),))
-    with db._errors(), db._writing() as connection:
-        db._require_schema(connection)
-        connection.execute(delete(disclosure_ledgers).where(
-            disclosure_ledgers.c.operation_id == operation_id,
-            disclosure_ledgers.c.audience == audience))
-        connection.execute(insert(disclosure_ledgers).values(
-            operation_id=operation_id, audience=audience, sealed=blob))
-        record = custody.audit(connection, actor, "figures.publish",
-                               f"operation {operation_id} to {audience}", subject)
-    custody.publish_head(record)
+    name = _ledger_record(operation_id, audience)
+    where = (disclosure_ledgers.c.operation_id == operation_id,
+             disclosure_ledgers.c.audience == audience)
+    for _attempt in range(PUBLISH_ATTEMPTS):
+        with db._errors(), db._reading() as connection:
+            db._require_schema(connection)
+            seen = connection.execute(select(disclosure_ledgers.c.sealed)
+                                      .where(*where)).scalar_one_or_none()
+        ledger = Ledger() if seen is None else Ledger.from_json(
+            json.loads(custody.sealer.open(name, seen)[0] or "null"))
+        made, kept = release(ledger)
+        data = kept.to_json()
+        if not record_unchanged and data == ledger.to_json():
+            return made
+        blob = custody.sealer.seal(name, (json.dumps(data, sort_keys=True),))
+        with db._errors(), db._writing() as connection:
+            if seen is None:
+                taken = connection.execute(select(disclosure_ledgers.c.operation_id)
+                                           .where(*where)).first() is not None
+                if not taken:
+                    connection.execute(insert(disclosure_ledgers).values(
+                        operation_id=operation_id, audience=audience, sealed=blob))
+            else:
+                taken = connection.execute(
+                    update(disclosure_ledgers).where(*where, disclosure_ledgers.c.sealed == seen)
+                    .values(sealed=blob)).rowcount != 1
+            if taken:
+                continue  # another publisher kept a release meanwhile: make ours again
+            record = custody.audit(connection, actor, "figures.publish",
+                                   f"operation {operation_id} to {audience}", subject)
+        custody.publish_head(record)
+        return made
+    raise StoreError(f"the figures published to {audience} of operation {operation_id} kept "
+                     "changing while this release was made; nothing was kept; try again")

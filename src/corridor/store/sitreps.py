@@ -12,7 +12,6 @@ internal and public sitreps as HTML and PDF files for the demo.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,14 +26,12 @@ from corridor.security.permissions import Principal
 from corridor.store.database import Database
 from corridor.store.events import StoreEventLog
 from corridor.store.outside import outside_figures_of
-from corridor.store.protection import load_ledger, save_ledger
+from corridor.store.protection import publish
 from corridor.tracking import Roster
 from corridor.tracking.situation import end_of_day, readership_for, situation
 
 AUDIENCE = "monitors"
 """The ledger every release outside adds to (see :data:`corridor.store.hxl_export.AUDIENCE`)."""
-
-_ledger_lock = threading.Lock()
 
 
 def plan_in_force(db: Database, operation_id: str, moment: datetime, timezone: str) -> Plan:
@@ -59,15 +56,15 @@ def make_sitrep(db: Database, operation_id: str, day: date, readership: Readersh
     outside = outside_figures_of(db, operation_id, until=day)
     if not readership.protected:
         return build_sitrep(known, day, readership, outside).sitrep
-    with _ledger_lock:
-        stored = load_ledger(db, operation_id, AUDIENCE)
-        ledger = Ledger() if stored is None else Ledger.from_json(stored)
+
+    def release(ledger: Ledger) -> tuple[Sitrep, Ledger]:
         result = build_sitrep(known, day, readership, outside, policy=policy, ledger=ledger)
         assert result.ledger is not None  # a protected sitrep returns its ledger
-        if result.ledger.to_json() != ledger.to_json():
-            save_ledger(db, operation_id, AUDIENCE, result.ledger.to_json(), actor=actor,
-                        subject=f"{readership.audience.value} sitrep of {day.isoformat()}")
-    return result.sitrep
+        return result.sitrep, result.ledger
+
+    return publish(db, operation_id, AUDIENCE, release, actor=actor,
+                   subject=f"{readership.audience.value} sitrep of {day.isoformat()}",
+                   record_unchanged=False)
 
 
 def write_file(path: Path, data: bytes) -> None:

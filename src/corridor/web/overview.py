@@ -13,7 +13,7 @@ import weakref
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from corridor.reports.disclosure import DisclosurePolicy, Ledger
+from corridor.reports.disclosure import DisclosurePolicy
 from corridor.security.permissions import (
     Action,
     Field,
@@ -22,7 +22,7 @@ from corridor.security.permissions import (
     authorize,
     visible_fields,
 )
-from corridor.store.protection import load_ledger, save_ledger
+from corridor.store.protection import publish
 from corridor.tracking import Projection, Roster, project
 from corridor.tracking.dashboard import ConvoyLine, Dashboard, dashboard, protected_dashboard
 from corridor.web.desk import Desk
@@ -30,7 +30,6 @@ from corridor.web.desk import Desk
 MONITORS = "monitors"
 """The audience whose ledger the monitors' dashboard adds to."""
 
-_ledger_lock = threading.Lock()
 _projections: weakref.WeakKeyDictionary[Desk, dict[str, tuple[object, Projection]]] = (
     weakref.WeakKeyDictionary())
 _projecting = threading.Lock()
@@ -63,14 +62,10 @@ def dashboard_for(desk: Desk, principal: Principal, operation_id: str,
     if exact:
         medical = Field.MEDICAL in visible_fields(principal, operation_id)
         return dashboard(projection, now, medical=medical)
-    with _ledger_lock:
-        stored = load_ledger(desk.database, operation_id, MONITORS)
-        ledger = Ledger() if stored is None else Ledger.from_json(stored)
-        shown, kept = protected_dashboard(projection, now, policy, ledger)
-        if kept.to_json() != ledger.to_json():
-            save_ledger(desk.database, operation_id, MONITORS, kept.to_json(),
-                        actor=principal.label, subject=f"dashboard of {now:%Y-%m-%d}")
-    return shown
+    return publish(desk.database, operation_id, MONITORS,
+                   lambda ledger: protected_dashboard(projection, now, policy, ledger),
+                   actor=principal.label, subject=f"dashboard of {now:%Y-%m-%d}",
+                   record_unchanged=False)
 
 
 def with_time_zone(board: Dashboard, zone: ZoneInfo) -> Dashboard:
