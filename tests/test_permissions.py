@@ -92,6 +92,11 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "intake import": frozenset({R.COORDINATOR, R.REGISTRAR}),
     "report hxl": frozenset({R.COORDINATOR, R.MONITOR}),
     "manifests": frozenset({R.COORDINATOR, R.CONVOY_LEAD}),
+    "outside add": frozenset({R.COORDINATOR, R.MONITOR}),
+    "outside list": frozenset({R.COORDINATOR, R.REGISTRAR, R.MEDICAL_OFFICER,
+                               R.PROTECTION_OFFICER, R.MONITOR}),
+    "report sitrep": frozenset({R.COORDINATOR, R.REGISTRAR, R.MEDICAL_OFFICER,
+                                R.PROTECTION_OFFICER}),  # internal; public: monitors too
 }
 """Who may run each command (``corridor COMMAND``), by role."""
 
@@ -251,6 +256,11 @@ def _arguments(command: str, home: Path, role: Role, token: str,
                                "--org", "SARC"],
         "manifests": lambda: ["manifests", "--out", str(home / "manifests.pdf"), "--reason",
                               "matrix", "--convoy", template.convoy],
+        "outside add": lambda: ["outside", "add", "--source", "Homs media centre", "--date",
+                                "2017-03-20", "--stage", "departed", "--people", "2000"],
+        "outside list": lambda: ["outside", "list"],
+        "report sitrep": lambda: ["report", "sitrep", "--day", "2017-03-20", "--out",
+                                  str(home / "sitrep.html")],
     }
     return table[command]()
 

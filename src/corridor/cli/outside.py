@@ -31,7 +31,7 @@ STAGES = ", ".join(stage.value for stage in COMPARED_STAGES)
 
 
 def _reader(db: Database, operation_id: str, settings: Settings) -> Principal:
-    """Who may record or list outside figures: anyone who may read the operation's figures."""
+    """Who may list outside figures: anyone who may read the operation's figures."""
     principal = signed_in(db, settings)
     if not allowed(principal, Action.FIGURES_EXACT, operation_id):
         permitted(db, settings, Action.FIGURES_PROTECTED, operation_id)
@@ -65,7 +65,7 @@ def outside_add(
     settings = settings_for(database)
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
-        principal = _reader(db, chosen, settings)
+        principal = permitted(db, settings, Action.OUTSIDE_RECORD, chosen)
         figure_id = add_outside_figure(db, chosen, figure, actor=principal.label)
     out.print(f"[green]Recorded[/green] outside figure {figure_id}: {figure.source}, "
               f"{figure.people:,} people {figure.stage.value} up to {figure.reported_on}.")

@@ -82,6 +82,7 @@ class Action(StrEnum):
     TICKETS_ISSUE = "tickets.issue"
     TICKETS_REVOKE = "tickets.revoke"
     TICKETS_READ = "tickets.read"
+    OUTSIDE_RECORD = "outside.record"
     MANIFESTS_PRINT = "manifests.print"
 
 
@@ -113,7 +114,8 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
                               A.SHARE_REQUEST, A.SHARE_EXPORT, A.SHARE_LIST, A.CONVOY_REPORT,
                               A.INCIDENTS_REPORT, A.SCAN_FORCE, A.EVENTS_VOID,
                               A.CONFLICTS_RESOLVE, A.TALLIES_ENTER, A.TICKETS_ISSUE,
-                              A.TICKETS_REVOKE, A.TICKETS_READ, A.MANIFESTS_PRINT}),
+                              A.TICKETS_REVOKE, A.TICKETS_READ, A.MANIFESTS_PRINT,
+                              A.OUTSIDE_RECORD}),
     R.REGISTRAR: frozenset({A.OPERATION_LIST, A.FIGURES_EXACT, A.REGISTRY_IMPORT,
                             A.REGISTRY_READ, A.TOKENS_OWN, A.SCAN_CHANGE_INTENT,
                             A.TALLIES_ENTER, A.TICKETS_ISSUE, A.TICKETS_READ}),
@@ -135,7 +137,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
                                      A.INCIDENTS_REPORT, A.CASES_REPORT, A.CASES_RESOLVE,
                                      A.CASES_READ, A.TICKETS_REVOKE, A.TICKETS_READ}),
     R.MONITOR: frozenset({A.OPERATION_LIST, A.FIGURES_PROTECTED, A.FIGURES_EXPORT,
-                          A.TOKENS_OWN}),
+                          A.TOKENS_OWN, A.OUTSIDE_RECORD}),
     R.AUDITOR: frozenset({A.OPERATION_LIST, A.AUDIT_READ, A.AUDIT_VERIFY, A.TOKENS_OWN}),
 }
 """The actions each role may take (within the operations and sites it is granted)."""
