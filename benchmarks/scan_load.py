@@ -140,12 +140,14 @@ def _free_port() -> int:
         return port
 
 
-def _serve(home: Path, url: str, port: int) -> subprocess.Popen[bytes]:
+def _serve(home: Path, url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     environment = {**os.environ, "CORRIDOR_HOME": str(home),
                    "CORRIDOR_KEY_FILE": str(home / "corridor.key"),
                    "CORRIDOR_AUDIT_HEAD": str(home / "audit-head")}
-    server = subprocess.Popen([sys.executable, "-m", "corridor", "serve", "--port", str(port),
-                               "--db", url], env=environment, stdout=subprocess.DEVNULL)
+    command = [sys.executable, "-m", "corridor", "serve", "--port", str(port), "--db", url]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
@@ -173,6 +175,8 @@ def main() -> None:
     parser.add_argument("--rates", default="100,200,300,400,500,600,800",
                         help="The rates tried for the highest one with p99 <= 100 ms.")
     parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="With --start-server: `corridor serve --workers N`.")
     arguments = parser.parse_args()
     cluster = None
     server = None
@@ -188,7 +192,7 @@ def main() -> None:
                 url = cluster.create_database()
             operation, token, scans = _prepare(home, url)
             port = _free_port()
-            server = _serve(home, url, port)
+            server = _serve(home, url, port, arguments.workers)
             base = f"http://127.0.0.1:{port}"
             backend = "postgresql" if arguments.postgres else "sqlite"
         else:
@@ -200,8 +204,8 @@ def main() -> None:
             scans = [(h, arguments.convoy) for h in arguments.households.split(",")]
             backend = "the server's"
         print(f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"{backend} database, load average {os.getloadavg()[0]:.1f}, "
-              f"{len(scans):,} households", flush=True)
+              f"{backend} database, {arguments.workers} server process(es), load average "
+              f"{os.getloadavg()[0]:.1f}, {len(scans):,} households", flush=True)
         asyncio.run(_open_loop(base, token, operation, scans, 50, 10, 2, "warm"))
         print("Target: 200 scans/s from 100 clients, p99 <= 100 ms")
         _report(arguments.rate, arguments.clients, asyncio.run(_open_loop(

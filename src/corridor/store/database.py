@@ -7,6 +7,8 @@ the drivers' errors are translated at this edge, and no message ever shows a pas
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +19,13 @@ from typing import Any, NoReturn
 import psycopg
 from sqlalchemy import Table, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from corridor.domain import (
@@ -77,6 +85,12 @@ SQLITE_WAL_SIZE_LIMIT = 64 * 2**20
 
 POSTGRESQL_CONNECT_TIMEOUT_S = 10
 
+POSTGRESQL_PING_AFTER_IDLE_S = 5.0
+"""A pooled PostgreSQL connection idle for longer is pinged before use (a restarted server or
+a dropped link is found before the request); one in steady use is not, which saves a round trip
+on each of a scan's three connections. A connection that broke while in use fails its request
+(the phone retries with the same nonce) and the pool drops it."""
+
 SEED_RANGE = range(-(2**63), 2**63)
 """The seeds a plan can be stored with (the column is a signed 64-bit integer)."""
 
@@ -131,6 +145,9 @@ class Database:
         self._display_url = display_url
         self._custody = custody
         self._schema_current = False
+        # SQLite has one writer at a time; threads of this process queue here rather than in
+        # SQLite's busy handler, which sleeps up to 100 ms between tries (a scan's p99).
+        self._sqlite_writer = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -152,8 +169,10 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             engine = _sqlite_engine(parsed, display)
         else:
-            engine = create_engine(parsed, pool_pre_ping=True,
+            engine = create_engine(parsed,
                                    connect_args={"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_S})
+            event.listen(engine, "checkout", _ping_if_idle)
+            event.listen(engine, "checkin", _note_idle)
         database = cls(engine, display, custody)
         try:
             with database._errors(opening=True), engine.connect():
@@ -478,6 +497,16 @@ class Database:
             raise StoreError(f"a stored plan cannot be read ({len(rejected.problems)} "
                              f"problems); the first: {rejected.problems[0]}") from rejected
 
+    def newest_plan_id(self, operation_id: str) -> int | None:
+        """The id of the operation's newest plan (as :meth:`load_plan` chooses it), or None when
+        it has none or there is no such operation: one statement, for a check on every scan."""
+        statement = (select(plans.c.plan_id).where(plans.c.operation_id == operation_id)
+                     .order_by(plans.c.created_at.desc(), plans.c.plan_id.desc()).limit(1))
+        with self._errors(), self._engine.connect() as connection:
+            self._require_schema(connection)
+            found = connection.execute(statement).scalar_one_or_none()
+        return None if found is None else int(found)
+
     def plans(self, operation_id: str | None = None) -> list[PlanSummary]:
         """The stored plans, of one operation or of all, by operation then oldest first.
 
@@ -502,11 +531,19 @@ class Database:
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
         """A connection in a transaction that will write."""
-        with self._engine.connect() as connection:
-            # SQLite: take the write lock at BEGIN (see _begin_sqlite_transaction).
-            connection.execution_options(**{WRITE_OPTION: True})
-            with connection.begin():
-                yield connection
+        writer = self._sqlite_writer
+        if writer is not None and not writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise StoreError(f"the database at {self._display_url} is busy (another request "
+                             "of this server is writing to it); try again")
+        try:
+            with self._engine.connect() as connection:
+                # SQLite: take the write lock at BEGIN (see _begin_sqlite_transaction).
+                connection.execution_options(**{WRITE_OPTION: True})
+                with connection.begin():
+                    yield connection
+        finally:
+            if writer is not None:
+                writer.release()
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
@@ -634,6 +671,22 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+    idle_since = record.info.get("idle_since")
+    if idle_since is not None and time.monotonic() - idle_since < POSTGRESQL_PING_AFTER_IDLE_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except psycopg.Error:
+        raise DisconnectionError("the pooled connection is gone") from None
+
+
+def _note_idle(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["idle_since"] = time.monotonic()
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:

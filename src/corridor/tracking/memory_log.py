@@ -41,6 +41,10 @@ class MemoryEventLog:
                                            []).append(stored)
             return stored
 
+    def append_all(self, batch: Sequence[Event]) -> list[Event]:
+        """``append`` of each event in order (memory cannot fail half-way)."""
+        return [self.append(event) for event in batch]
+
     def find(self, operation_id: str, nonce: str) -> Event | None:
         """The stored event of the operation with that nonce, or None."""
         with self._guard:

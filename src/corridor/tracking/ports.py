@@ -37,6 +37,14 @@ class EventLog(Protocol):
         """Store ``event`` unless its (operation, nonce) is stored; return the stored event."""
         ...
 
+    def append_all(self, batch: Sequence[Event]) -> list[Event]:
+        """``[append(event) for event in batch]``, atomically: all stored, or none.
+
+        One stored event an item, in order (a nonce stored before, or earlier in the batch,
+        gives the first event). A store may do it in far fewer round trips than one a event.
+        """
+        ...
+
     def find(self, operation_id: str, nonce: str) -> Event | None:
         """The stored event of the operation with that nonce, or None."""
         ...

@@ -516,7 +516,7 @@ def upload(log: EventLog, context: ScanContext, batch: Sequence[Recorded],
                         if item.household_id is not None and item.kind in SCAN_KINDS
                         else ()), item.refusal, offline=True)
               for item in batch]
-    return [log.append(event) for event in events]
+    return log.append_all(events)
 
 
 def _decisions_about(log: EventLog, context: ScanContext, target: Event,

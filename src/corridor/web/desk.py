@@ -110,10 +110,10 @@ class Desk:
     def roster(self, principal: Principal, operation_id: str) -> Roster:
         """The operation's registry and newest plan, indexed; rebuilt when a newer plan is
         stored. NotFound for an unknown operation or one with no plan yet."""
-        stored = self.database.plans(operation_id)
-        if not stored:
+        newest = self.database.newest_plan_id(operation_id)
+        if newest is None:
+            self.database.plans(operation_id)  # NotFound for an unknown operation
             raise NotFound(f"operation {operation_id} has no plan yet: run `corridor plan`")
-        newest = max(stored, key=lambda plan: (plan.created_at, plan.plan_id)).plan_id
         cached = self._rosters.get(operation_id)
         if cached is not None and cached[0] == newest:
             return cached[1]
