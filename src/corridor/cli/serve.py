@@ -10,7 +10,7 @@ import typer
 
 from corridor.cli.console import out
 from corridor.cli.identity import custody_for
-from corridor.cli.options import settings_for
+from corridor.cli.options import disclosure_policy, settings_for
 from corridor.domain.errors import InvalidValue
 from corridor.store.custody import missing_custody
 
@@ -37,11 +37,7 @@ def app_from_environment(database_url: str | None = None) -> FastAPI:
     custody = custody_for(settings)
     if custody is None:
         raise missing_custody("serving the API")
-    try:
-        threshold = int(settings.disclosure_threshold)
-    except ValueError:
-        raise InvalidValue(f"CORRIDOR_DISCLOSURE_THRESHOLD is {settings.disclosure_threshold!r},"
-                           " not a whole number", "CORRIDOR_DISCLOSURE_THRESHOLD") from None
+    threshold = disclosure_policy(settings).threshold
     return create_app(WebSettings(settings.database_url, custody,
                                   disclosure_threshold=threshold))
 
