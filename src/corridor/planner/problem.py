@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from enum import IntEnum
 
@@ -68,21 +68,20 @@ class Group:
     households: tuple[Traveller, ...]
     pinned_day: int | None = None
     chosen_by_planner: bool = False
+    # Totals counted once: the manifests ask for them for every household they look at.
+    people: int = field(init=False, compare=False)
+    """People who leave in this group."""
+    stretcher_cases: int = field(init=False, compare=False)
+    """People of the group on stretchers."""
+    luggage_pieces: int = field(init=False, compare=False)
+    """Pieces of luggage of the group."""
 
-    @property
-    def people(self) -> int:
-        """People who leave in this group."""
-        return sum(household.size for household in self.households)
-
-    @property
-    def stretcher_cases(self) -> int:
-        """People of the group on stretchers."""
-        return sum(len(household.on_stretcher) for household in self.households)
-
-    @property
-    def luggage_pieces(self) -> int:
-        """Pieces of luggage of the group."""
-        return sum(household.luggage_pieces for household in self.households)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "people", sum(len(h.persons) for h in self.households))
+        object.__setattr__(self, "stretcher_cases",
+                           sum(len(h.on_stretcher) for h in self.households))
+        object.__setattr__(self, "luggage_pieces",
+                           sum(h.luggage_pieces for h in self.households))
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,14 @@ def _aggregate(problem: Problem) -> tuple[dict[tuple[str, Priority], int], dict[
     return people, stretchers, companion_share, luggage_per_person
 
 
+def trip_cost(problem: Problem) -> float:
+    """What one vehicle trip is worth in priority-weighted arrival days (person-days).
+
+    A half-empty bus is worth a day's wait of that many people of the lowest priority.
+    """
+    return problem.operation.priorities.other * max(1, problem.buses.seats) / 2
+
+
 def solve_schedule(problem: Problem, days: int, seed: int,
                    pinned: dict[tuple[int, str, Priority], int] | None = None,
                    ) -> Schedule | None:
@@ -109,7 +117,7 @@ def solve_schedule(problem: Problem, days: int, seed: int,
     people, stretchers, companion_share, luggage_per_person = _aggregate(problem)
     bus, ambulance, truck = problem.buses, problem.ambulances, problem.trucks
     model = _Model([], [], [], [], [], [], [], [])
-    trip_cost = weights.other * max(1, bus.seats) / 2  # a half-empty bus is worth a day's wait
+    cost = trip_cost(problem)
     x: dict[tuple[int, str, Priority], int] = {}
     s: dict[tuple[int, str], int] = {}
     vehicles: dict[tuple[int, str], tuple[int, int, int, int]] = {}
@@ -128,10 +136,10 @@ def solve_schedule(problem: Problem, days: int, seed: int,
                 x[d, k, c] = model.column(c.weight(weights) * arrival)
             if stretchers.get(k):
                 s[d, k] = model.column(0.0)
-            vehicles[d, k] = (model.column(trip_cost),
-                              model.column(trip_cost),
-                              model.column(trip_cost),
-                              model.column(trip_cost / 10))
+            vehicles[d, k] = (model.column(cost),
+                              model.column(cost),
+                              model.column(cost),
+                              model.column(cost / 10))
     if not x:
         return None
     # Everyone leaves, stretcher cases among the medical emergencies.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from corridor.domain import Bound, BoundKind, Pin, Plan, Scenario
 from corridor.planner.bounds import day_bounds, trip_bounds
+from corridor.planner.consolidate import consolidate
 from corridor.planner.manifests import Realised, realise
 from corridor.planner.problem import MINUTES_A_DAY, Priority, Problem, build_problem, minutes
 from corridor.planner.schedule import Schedule, smallest_horizon
@@ -102,6 +103,9 @@ def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
                         lambda d, t: progress("manifests", d, t), larger_first)
         if _quality(other) < _quality(realised):
             realised = other
+    # Fewer trips from the same days: households moved between vehicles and convoys (part of
+    # the manifests stage for the progress bar).
+    realised = consolidate(problem, realised)
     plan_days = realised.last_arrival_day + 1 if realised.convoys else 0
     binding = max(days, key=lambda bound: bound.value) if days else None
     proven = binding is not None and plan_days == binding.value and not realised.unplanned
