@@ -167,7 +167,7 @@ def test_households_are_read_in_batches_each_audited(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Read a batch at a time (as for a large operation), every household is still printed and
     every batch is an audited read with the reason."""
-    from corridor.cli import manifests
+    from corridor.store import manifests
 
     token = make_staff(tmp_path, (Role.COORDINATOR,))
     monkeypatch.setenv("CORRIDOR_HOME", str(tmp_path))

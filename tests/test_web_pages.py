@@ -166,3 +166,38 @@ def test_the_dashboard_fits_a_phone(chromium: Browser, demo_site: DemoSite,
     sign_in(page, demo_site.base, "coord")
     page.wait_for_selector("#burnup canvas")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_vehicle_page_and_the_manifests_pdf_with_tickets(chromium: Browser,
+                                                           demo_site: DemoSite) -> None:
+    """A convoy's page narrows to one vehicle; its PDF link gives the manifests with each
+    household's QR ticket (the download is a PDF whose codes verify), audited as a print."""
+    import pypdfium2
+    import zxingcpp
+
+    from corridor.security.tickets import RevocationList, verify_ticket
+    from corridor.store.protection import audit_records
+
+    page = _page(chromium)
+    sign_in(page, demo_site.base, "coord")
+    page.locator("#convoys tbody tr a").first.click()
+    first = page.locator("section.vehicle").first
+    vehicle = first.get_attribute("data-vehicle")
+    first.locator("h2 a").click()
+    expect(page.locator("section.vehicle")).to_have_count(1)
+    assert page.locator("section.vehicle").get_attribute("data-vehicle") == vehicle
+    with page.expect_download() as download:
+        page.click("#pdf-en")
+    data = (download.value.path()).read_bytes()
+    assert data.startswith(b"%PDF")
+    document = pypdfium2.PdfDocument(data)
+    codes = [result.text for result in zxingcpp.read_barcodes(document[0].render(scale=3)
+                                                               .to_pil())]
+    assert codes, "the first page carries QR tickets"
+    with demo_site.database() as db:
+        from datetime import UTC, datetime
+
+        revoked = RevocationList(demo_site.operation_id, datetime.now(UTC))
+        key = db.custody.keyring.ticket_public_key()
+        assert all(verify_ticket(code, key, revoked, demo_site.operation_id) for code in codes)
+        assert "manifests.print" in [r.entry.action for r in audit_records(db)]

@@ -20,25 +20,9 @@ from corridor.cli.identity import open_database, permitted, write_private
 from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.cli.progress import progress_bar
 from corridor.domain.errors import AlreadyExists, InvalidValue
-from corridor.reports.manifests import (
-    ManifestInput,
-    chosen_convoys,
-    manifest_pdf,
-    travelling_households,
-)
-from corridor.security.permissions import (
-    Action,
-    site_limit,
-    visible_fields,
-    visible_household,
-    visible_person,
-)
-from corridor.store.intake import load_operation
-from corridor.store.protection import read_households
-from corridor.store.tickets import current_tickets
-
-READ_BATCH = 5_000
-"""Households read (and audited) at once: one ``IN (...)`` stays within SQLite's variables."""
+from corridor.reports.manifests import manifest_pdf
+from corridor.security.permissions import Action
+from corridor.store.manifests import gather_manifests
 
 
 class ManifestLanguage(StrEnum):
@@ -75,39 +59,20 @@ def manifests_command(
     with open_database(settings) as db:
         chosen = db.choose_operation(operation)
         principal = permitted(db, settings, Action.MANIFESTS_PRINT, chosen)
-        plan = db.load_plan(chosen)
-        convoys = chosen_convoys(plan, convoy)
-        wanted = travelling_households(convoys)
-        sites = site_limit(principal, chosen)
-        found = [household for start in range(0, len(wanted), READ_BATCH)
-                 for household in read_households(db, chosen, wanted[start:start + READ_BATCH],
-                                                  actor=principal.label, reason=reason,
-                                                  sites=sites)]
-        tickets = current_tickets(db, chosen, wanted, actor=principal.label, issued_at=now)
-        source_operation = load_operation(db, chosen)
-        ids = ", ".join(c.convoy_id for c in convoys) if convoy else "every convoy"
-        db.record(principal.label, "manifests.print",
-                  f"operation {chosen}: {ids} ({len(wanted):,} households) to {out_file.name}",
-                  reason)
-    fields = visible_fields(principal, chosen)
-    source = ManifestInput(
-        plan, source_operation,
-        {f.household.household_id: visible_household(f.household, fields) for f in found},
-        {p.person_id: visible_person(p, fields) for f in found for p in f.members},
-        tickets)
+        printed = gather_manifests(db, principal, chosen, convoy, reason=reason, now=now,
+                                   target=out_file.name)
     with progress_bar(err, "Drawing manifests") as progress:
-        data = manifest_pdf(source, language=language.value, created_at=now,
+        data = manifest_pdf(printed.source, language=language.value, created_at=now,
                             convoy_ids=convoy or None, progress=progress)
     write_private(out_file, data, replace=True)
-    people = sum(c.people for c in convoys)
-    out.print(f"[green]Wrote the manifests[/green] of {len(convoys):,} convoys "
-              f"({len(wanted):,} households, {people:,} people) to {out_file}. It holds "
-              "personal data: keep it out of sight and destroy it once the convoys have "
-              "arrived.")
-    missing = len(wanted) - len(tickets)
+    out.print(f"[green]Wrote the manifests[/green] of {len(printed.convoys):,} convoys "
+              f"({printed.households:,} households, {printed.people:,} people) to {out_file}. "
+              "It holds personal data: keep it out of sight and destroy it once the convoys "
+              "have arrived.")
+    missing = printed.households - printed.tickets
     if missing:
         out.print(f"[yellow]{missing:,} households have no valid ticket[/yellow] (revoked, not "
                   "reissued): `corridor tickets reissue` gives one a new ticket.")
-    hidden = len(wanted) - len(found)
+    hidden = printed.households - printed.shown
     if hidden:
         out.print(f"{hidden:,} households are not at your sites: they are listed by id only.")

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from corridor.domain.errors import CorridorError, Forbidden, NotFound
+from corridor.reports.manifests import manifest_pdf
 from corridor.security.permissions import (
     Action,
+    allowed,
     authorize,
     site_limit,
     visible_fields,
     visible_household,
     visible_person,
 )
+from corridor.store.manifests import gather_manifests
 from corridor.store.protection import find_households, read_household, read_households
 from corridor.web import assets, i18n
 from corridor.web.errors import status_of
@@ -96,8 +100,10 @@ def dashboard_fragment(request: Request, operation_id: OperationId) -> Response:
 
 @router.get("/operations/{operation_id}/convoys/{convoy_id:path}")
 def convoy_page(request: Request, operation_id: OperationId,
-                convoy_id: Annotated[str, Path(min_length=1, max_length=64)]) -> Response:
-    """A convoy's manifests, vehicle by vehicle, printable; names as the role may see them."""
+                convoy_id: Annotated[str, Path(min_length=1, max_length=64)],
+                vehicle: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    """A convoy's manifests, vehicle by vehicle (or one vehicle's), printable; names as the
+    role may see them."""
     principal = reader(request)
     if principal is None:
         return to_sign_in(request)
@@ -109,8 +115,11 @@ def convoy_page(request: Request, operation_id: OperationId,
         if convoy is None:
             raise NotFound(f"convoy {convoy_id} is not in the current plan of operation "
                            f"{operation_id}")
+        trips = [trip for trip in convoy.trips if vehicle in (None, trip.vehicle_id)]
+        if not trips:
+            raise NotFound(f"vehicle {vehicle} has no trip in convoy {convoy_id}")
         fields = visible_fields(principal, operation_id)
-        wanted = sorted({line.household_id for trip in convoy.trips for line in trip.lines})
+        wanted = sorted({line.household_id for trip in trips for line in trip.lines})
         found = read_households(desk.database, operation_id, wanted, actor=principal.label,
                                 reason=f"manifest page of convoy {convoy_id}",
                                 sites=site_limit(principal, operation_id))
@@ -119,7 +128,33 @@ def convoy_page(request: Request, operation_id: OperationId,
     people = {p.person_id: visible_person(p, fields) for f in found for p in f.members}
     shown = {f.household.household_id for f in found}
     return render(request, "convoy.html", principal=principal, operation_id=operation_id,
-                  convoy=convoy, people=people, shown=shown)
+                  convoy=convoy, trips=trips, vehicle=vehicle, people=people, shown=shown,
+                  may_print=allowed(principal, Action.MANIFESTS_PRINT, operation_id))
+
+
+@router.get("/operations/{operation_id}/manifests.pdf")
+def manifests_pdf(request: Request, operation_id: OperationId,
+                  convoy: Annotated[list[str] | None, Query(max_length=200)] = None,
+                  lang: Annotated[Literal["ar", "en"], Query()] = "ar",
+                  reason: Annotated[str, Query(max_length=500)] = "") -> Response:
+    """The manifests PDF with each household's QR ticket (as `corridor manifests` prints it),
+    for the convoys asked (every convoy otherwise); printing is audited with its reason."""
+    principal = reader(request)
+    if principal is None:
+        return to_sign_in(request)
+    desk = request.app.state.desk
+    now = datetime.now(UTC)
+    why = reason.strip() or "printed from the convoy page"
+    try:
+        printed = gather_manifests(desk.database, principal, operation_id, convoy, reason=why,
+                                   now=now, target="a PDF downloaded from the pages")
+        data = manifest_pdf(printed.source, language=lang, created_at=now,
+                            convoy_ids=convoy or None)
+    except CorridorError as error:
+        return error_page(request, error, status_of(error), principal)
+    name = "manifests" + (f"-{len(convoy)}-convoys" if convoy else "") + f"-{lang}.pdf"
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @router.get("/operations/{operation_id}/registry")
