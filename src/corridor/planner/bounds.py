@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from math import ceil
+
+import highspy
+import numpy as np
 
 from corridor.domain import Bound, BoundKind
 from corridor.planner.packing import l2_bound as l2_bound  # noqa: PLC0414 (re-export: one L2)
 from corridor.planner.problem import MINUTES_A_DAY, Problem, minutes
+
+SLOT_NODES = 2_000
+"""Branch-and-bound nodes for the arrival-day bound (a count, never a clock). When they run out,
+the bound is the solver's proven dual bound, still a bound."""
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
@@ -54,12 +62,9 @@ class TripBounds:
     ambulances: dict[str, int]
     trucks: dict[str, int]
     bounds: tuple[Bound, ...]
-
-    @property
-    def total(self) -> int:
-        """The lower bound on vehicle trips of every kind."""
-        return sum(self.buses.values()) + sum(self.ambulances.values()) + \
-            sum(self.trucks.values())
+    total: int
+    """The lower bound on vehicle trips of every kind (the best of the per-kind sums and the
+    arrival-day bound)."""
 
 
 def trip_bounds(problem: Problem) -> TripBounds:
@@ -120,6 +125,16 @@ def trip_bounds(problem: Problem) -> TripBounds:
         by_seats += seat_bound
         by_l2 += packing
         by_hold += luggage_trips
+    by_slots = 0
+    for lane in problem.lanes:
+        destination = lane.destination
+        old = buses[destination] + ambulances[destination] + trucks[destination]
+        slots = _arrival_day_bound(problem, lane.reception_per_day, chosen[destination],
+                                   stretcher_cases[destination], seated[destination],
+                                   luggage[destination],
+                                   l2_bound(riders.get(destination, []), seats) if seats else 0)
+        by_slots += max(old, slots)
+    total = sum(buses.values()) + sum(ambulances.values()) + sum(trucks.values())
     bounds = (
         Bound(BoundKind.TRIPS, "bus seats", by_seats, "seats",
               f"seated persons not in the ambulances' seats fill at least {by_seats:,} bus "
@@ -132,11 +147,82 @@ def trip_bounds(problem: Problem) -> TripBounds:
         Bound(BoundKind.TRIPS, "ambulance trips", sum(ambulances.values()), "ambulances",
               f"stretcher cases and at least {rules.min_ambulances_per_convoy} ambulances in "
               "each of the convoys that reception a day forces"),
-        Bound(BoundKind.TRIPS, "all vehicle trips", sum(buses.values()) +
-              sum(ambulances.values()) + sum(trucks.values()), "fleet",
+        Bound(BoundKind.TRIPS, "whole vehicles a day's arrivals", by_slots, "reception",
+              f"everyone who arrives on one day at one destination (at most its reception) "
+              f"comes in whole buses and at least {rules.min_ambulances_per_convoy} "
+              f"ambulances: at least {by_slots:,} vehicle trips"),
+        Bound(BoundKind.TRIPS, "all vehicle trips", max(total, by_slots), "fleet",
               "buses, luggage trucks and ambulances together"),
     )
-    return TripBounds(buses, ambulances, trucks, bounds)
+    return TripBounds(buses, ambulances, trucks, bounds, max(total, by_slots))
+
+
+def _arrival_day_bound(problem: Problem, reception: int, people: int, stretcher_cases: int,
+                       seated: int, luggage: int, on_buses: int) -> int:
+    """The fewest vehicle trips that carry one destination's people, day of arrival by day.
+
+    Everyone in a convoy arrives on one calendar day, and the people arriving on a day are at
+    most the destination's reception; each day with arrivals has at least one convoy, so at
+    least ``min_ambulances_per_convoy`` ambulances. A day with b buses and the fewest ambulances
+    carries at most min(reception, b bus seats + their seats and stretchers) people; every
+    ambulance more carries its seats and stretchers. Summed over the days of arrival (at most
+    the window's), with the luggage in holds, ambulances and trucks, the stretcher cases on
+    stretchers, and at least ``on_buses`` buses (the households only a bus can carry): a small
+    integer programme over how many days have b buses, whose optimum (or, if the search stops,
+    its proven dual bound) no valid plan beats. Largest vehicles everywhere: a relaxation.
+    """
+    rules = problem.operation.convoy_rules
+    seats = max((v.seats for v in problem.buses.vehicles), default=0)
+    hold = max((v.luggage_capacity for v in problem.buses.vehicles), default=0)
+    truck = max((v.luggage_capacity for v in problem.trucks.vehicles), default=0)
+    ambulance_seats = max((v.seats for v in problem.ambulances.vehicles), default=0)
+    stretchers = max((v.stretchers for v in problem.ambulances.vehicles), default=0)
+    ambulance_hold = max((v.luggage_capacity for v in problem.ambulances.vehicles), default=0)
+    fewest = rules.min_ambulances_per_convoy
+    if people <= 0 or reception <= 0 or seats <= 0:
+        return 0
+    most = -(-reception // seats)  # more buses than that carry no one more on one day
+    sizes = range(most + 1)
+    # Columns: days with b buses (b = 0..most), extra ambulances, trucks.
+    cost = [float(b + fewest) for b in sizes] + [1.0, 1.0]
+    extra, trucks = len(sizes), len(sizes) + 1
+    riding = ambulance_seats + stretchers
+    rows: list[tuple[list[tuple[int, float]], float, float]] = [
+        ([(b, float(min(reception, seats * b + fewest * riding))) for b in sizes]
+         + [(extra, float(riding))], float(people), highspy.kHighsInf),
+        ([(b, float(fewest * stretchers)) for b in sizes] + [(extra, float(stretchers))],
+         float(stretcher_cases), highspy.kHighsInf),
+        ([(b, float(min(reception, seats * b + fewest * ambulance_seats))) for b in sizes]
+         + [(extra, float(ambulance_seats))], float(seated), highspy.kHighsInf),
+        ([(b, float(b)) for b in sizes], float(on_buses), highspy.kHighsInf),
+        ([(b, float(hold * b + ambulance_hold * fewest)) for b in sizes]
+         + [(extra, float(ambulance_hold)), (trucks, float(truck))], float(luggage),
+         highspy.kHighsInf),
+        ([(b, 1.0) for b in sizes], 0.0, float(problem.window_days)),
+    ]
+    solver = highspy._core._Highs()
+    for name, value in (("output_flag", False), ("threads", 1), ("random_seed", 0),
+                        ("mip_max_nodes", SLOT_NODES), ("presolve", "on")):
+        solver.setOptionValue(name, value)
+    count = len(cost)
+    solver.addCols(count, np.array(cost), np.zeros(count), np.full(count, highspy.kHighsInf),
+                   0, np.array([], dtype=np.int32), np.array([], dtype=np.int32),
+                   np.array([], dtype=np.float64))
+    solver.changeColsIntegrality(count, np.arange(count, dtype=np.int32),
+                                 np.array([highspy._core.HighsVarType.kInteger] * count))
+    for terms, low, high in rows:
+        kept = [(column, value) for column, value in terms if value]
+        solver.addRow(low, high, len(kept), np.array([c for c, _ in kept], dtype=np.int32),
+                      np.array([v for _, v in kept], dtype=np.float64))
+    solver.run()
+    info = solver.getInfo()
+    status = solver.getModelStatus()
+    if status == highspy._core.HighsModelStatus.kInfeasible:
+        return 0  # no plan carries them all: other bounds and the explanation say so
+    dual = float(info.mip_dual_bound)
+    if not np.isfinite(dual):
+        return 0
+    return max(0, ceil(dual - 1e-6))
 
 
 def _earliest_offset(problem: Problem, travel_minutes: int) -> int:

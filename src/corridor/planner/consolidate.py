@@ -48,7 +48,7 @@ SHED_CHECKS = 20_000
 """Candidate swaps looked at while trying to take one truck out of a convoy."""
 NEIGHBOURS = 12
 """Convoys of the same destination (nearest arrival first) offered a travel group."""
-ROUNDS = 3
+ROUNDS = 2
 """Rounds of both moves: a move can open room for another."""
 
 
@@ -66,6 +66,7 @@ class _Entry:
     luggage: int
     group: Group
     movable: bool  # the whole household, nobody on a stretcher: it may change vehicles
+    swappable: bool = False  # movable, alone in its travel group and unpinned: may change convoys
 
 
 @dataclass(slots=True, eq=False)
@@ -74,6 +75,7 @@ class _Bus:
     entries: list[_Entry]
     used: int = 0
     luggage: int = 0
+    changed: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -83,6 +85,7 @@ class _Ambulance:
     seated: list[_Entry]  # households seated here by this pass; their luggage rides on trucks
     stretchers_free: int
     seats_free: int
+    changed: bool = False
 
     @property
     def empty(self) -> bool:
@@ -106,10 +109,16 @@ class _Convoy:
     alive: bool = True
     original: Convoy | None = None  # as realised; kept as it is unless a move touched it
     changed: bool = False
+    bus_of: dict[str, _Bus] = field(default_factory=dict)
+    version: int = 0  # counts changes of who is aboard: cached pools of households go stale
 
     @property
     def arrival(self) -> int:
         return self.day + self.lane.arrival_offset
+
+
+_Pool = dict[tuple[int, Priority], list[tuple[int, int, str]]]
+"""Households by size and class, each list sorted by luggage: (luggage, order, household)."""
 
 
 class _State:
@@ -128,6 +137,7 @@ class _State:
         self.trip_cost = trip_cost(problem)
         self.weights = problem.operation.priorities
         self.journal: list[Callable[[], None]] = []
+        self.pools: dict[tuple[int, bool], tuple[int, _Pool]] = {}
         self.reception: dict[tuple[str, int], int] = defaultdict(int)
         self.quota_used: dict[int, int] = defaultdict(int)
         self.completion = 0.0
@@ -159,23 +169,38 @@ class _State:
     def _load(self, state: _Convoy, convoy: Convoy, groups: dict[str, Group]) -> None:
         on_trucks: dict[str, int] = defaultdict(int)
         first: dict[str, tuple[_Entry, _Bus]] = {}
+        weighted = 0.0
+        weights = {priority: priority.weight(self.weights) for priority in Priority}
         for trip in convoy.trips:
             if trip.kind is VehicleKind.BUS:
                 bus = _Bus(trip.vehicle_id, [])
                 for line in trip.lines:
                     traveller = self.travellers[line.household_id]
-                    entry = _Entry(line.household_id, line.persons, line.luggage_pieces,
-                                   groups[line.household_id],
-                                   len(line.persons) == traveller.size
-                                   and not traveller.on_stretcher)
+                    group = groups[line.household_id]
+                    persons = len(line.persons)
+                    movable = persons == len(traveller.persons) and not traveller.on_stretcher
+                    entry = _Entry(line.household_id, line.persons, line.luggage_pieces, group,
+                                   movable, movable and len(group.households) == 1
+                                   and group.pinned_day is None)
                     bus.entries.append(entry)
-                    bus.used += len(line.persons)
+                    bus.used += persons
                     bus.luggage += line.luggage_pieces
-                    first.setdefault(line.household_id, (entry, bus))
+                    weighted += weights[group.priority] * persons
+                    if line.household_id not in first:
+                        first[line.household_id] = (entry, bus)
+                    if movable:
+                        self.where[line.household_id] = (state, bus)
+                        self.entries[line.household_id] = entry
+                state.people += bus.used
                 state.buses.append(bus)
+                state.bus_of[bus.vehicle_id] = bus
             elif trip.kind is VehicleKind.AMBULANCE:
-                cases = sum(len(line.on_stretcher) for line in trip.lines)
-                seated = sum(len(line.persons) - len(line.on_stretcher) for line in trip.lines)
+                cases = seated = 0
+                for line in trip.lines:
+                    cases += len(line.on_stretcher)
+                    seated += len(line.persons) - len(line.on_stretcher)
+                    weighted += weights[groups[line.household_id].priority] * len(line.persons)
+                state.people += cases + seated
                 state.ambulances.append(_Ambulance(trip.vehicle_id, list(trip.lines), [],
                                                    self.stretchers - cases,
                                                    self.ambulance_seats - seated))
@@ -183,7 +208,6 @@ class _State:
                 state.trucks.append(trip.vehicle_id)
                 for line in trip.lines:
                     on_trucks[line.household_id] += line.luggage_pieces
-            state.people += sum(len(line.persons) for line in trip.lines)
         for household_id, pieces in on_trucks.items():
             if household_id in first:
                 entry, bus = first[household_id]
@@ -193,20 +217,11 @@ class _State:
                 state.loose[household_id] = state.loose.get(household_id, 0) + pieces
         state.overflow = sum(state.loose.values()) + sum(max(0, b.luggage - self.hold)
                                                          for b in state.buses)
-        for bus in state.buses:
-            for entry in bus.entries:
-                if entry.movable:
-                    self.where[entry.household_id] = (state, bus)
-                    self.entries[entry.household_id] = entry
-        destination = state.lane.destination
-        self.reception[destination, state.arrival] += state.people
+        self.reception[state.lane.destination, state.arrival] += state.people
         phase = self.problem.phase_of_day[state.day]
         if phase is not None:
             self.quota_used[phase] += state.people
-        for trip in convoy.trips:
-            for line in trip.lines:
-                weight = groups[line.household_id].priority.weight(self.weights)
-                self.completion += weight * len(line.persons) * state.arrival
+        self.completion += weighted * state.arrival
 
     # --- what a convoy costs -------------------------------------------------------------
 
@@ -254,6 +269,7 @@ class _State:
     def _people(self, convoy: _Convoy, group: Group, persons: int) -> None:
         """``persons`` more (or fewer) people of ``group`` on ``convoy``."""
         convoy.changed = True
+        convoy.version += 1
         convoy.people += persons
         self.reception[convoy.lane.destination, convoy.arrival] += persons
         phase = self.problem.phase_of_day[convoy.day]
@@ -262,6 +278,7 @@ class _State:
         self.completion += group.priority.weight(self.weights) * persons * convoy.arrival
 
     def take_from_bus(self, convoy: _Convoy, bus: _Bus, entry: _Entry) -> None:
+        bus.changed = True
         position = bus.entries.index(entry)
         del bus.entries[position]
         bus.used -= len(entry.persons)
@@ -278,6 +295,7 @@ class _State:
         self.journal.append(back)
 
     def put_on_bus(self, convoy: _Convoy, bus: _Bus, entry: _Entry) -> None:
+        bus.changed = True
         bus.entries.append(entry)
         bus.used += len(entry.persons)
         self._luggage(convoy, bus, entry.luggage)
@@ -296,6 +314,7 @@ class _State:
         self.journal.append(back)
 
     def seat_in_ambulance(self, convoy: _Convoy, ambulance: _Ambulance, entry: _Entry) -> None:
+        ambulance.changed = True
         ambulance.seated.append(entry)
         ambulance.seats_free -= len(entry.persons)
         convoy.loose[entry.household_id] = convoy.loose.get(entry.household_id, 0) + \
@@ -318,6 +337,7 @@ class _State:
 
     def unseat_from_ambulance(self, convoy: _Convoy, ambulance: _Ambulance,
                               entry: _Entry) -> None:
+        ambulance.changed = True
         position = ambulance.seated.index(entry)
         del ambulance.seated[position]
         ambulance.seats_free += len(entry.persons)
@@ -339,6 +359,7 @@ class _State:
     def move_line(self, source: _Convoy, ambulance: _Ambulance, line: ManifestLine,
                   target: _Convoy, to: _Ambulance, group: Group) -> None:
         """Move stretcher cases and their companions from one ambulance to another."""
+        ambulance.changed = to.changed = True
         position = ambulance.lines.index(line)
         cases, seated = len(line.on_stretcher), len(line.persons) - len(line.on_stretcher)
         del ambulance.lines[position]
@@ -382,6 +403,7 @@ class _State:
     def swap(self, first: _Convoy, first_bus: _Bus, a: _Entry,
              second: _Convoy, second_bus: _Bus, b: _Entry) -> None:
         """Exchange two households of the same size between buses (of one convoy or two)."""
+        first_bus.changed = second_bus.changed = True
         i, j = first_bus.entries.index(a), second_bus.entries.index(b)
         first_bus.entries[i], second_bus.entries[j] = b, a
         self._luggage(first, first_bus, b.luggage - a.luggage)
@@ -426,42 +448,68 @@ class _State:
             convoy.alive = before
         self.journal.append(back)
 
+    def pool(self, convoy: _Convoy, inside: bool) -> _Pool:
+        """The convoy's households a swap may take (see ``_pool``), built again only after the
+        convoy's people changed."""
+        key = (convoy.index, inside)
+        cached = self.pools.get(key)
+        if cached is None or cached[0] != convoy.version:
+            cached = (convoy.version, _pool(convoy, inside))
+            self.pools[key] = cached
+        return cached[1]
+
     # --- spare vehicles ---------------------------------------------------------------------
 
-    def uses(self, convoy: _Convoy, vehicle_id: str) -> bool:
-        """Whether the convoy, as it stands, takes this vehicle along."""
+    def uses(self, convoy: _Convoy, vehicle_id: str, kind: VehicleKind) -> bool:
+        """Whether the convoy, as it stands, takes this bus or truck along."""
         if not convoy.alive:
             return False
-        if vehicle_id in convoy.trucks[:self.trucks_needed(convoy)]:
-            return True
-        if any(bus.vehicle_id == vehicle_id and bus.entries for bus in convoy.buses):
-            return True
-        return any(a.vehicle_id == vehicle_id for a in self.kept_ambulances(convoy))
+        if kind is VehicleKind.LUGGAGE_TRUCK:
+            return vehicle_id in convoy.trucks[:self.trucks_needed(convoy)]
+        bus = convoy.bus_of.get(vehicle_id)
+        return bus is not None and bool(bus.entries)
 
     def _away(self, convoy: _Convoy) -> tuple[int, int]:
         """When the convoy's vehicles leave and when they are back and rested (minutes)."""
         leaves = convoy.day * MINUTES_A_DAY + convoy.departure
         return leaves, leaves + 2 * convoy.lane.travel_minutes + self.rest
 
+    def _place(self, trips: list[_Convoy], convoy: _Convoy) -> int:
+        """Where ``convoy`` goes in a vehicle's trips, in order of departure."""
+        key = (convoy.day, convoy.departure)
+        low, high = 0, len(trips)
+        while low < high:
+            middle = (low + high) // 2
+            if (trips[middle].day, trips[middle].departure) < key:
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
     def spare(self, convoy: _Convoy, kind: VehicleKind) -> str | None:
-        """A vehicle of ``kind`` available that day and idle for the convoy's whole round trip."""
+        """A vehicle of ``kind`` available that day and idle for the convoy's whole round trip.
+
+        A vehicle's trips do not overlap, so only its nearest trips before and after count.
+        """
         fleet = self.problem.buses if kind is VehicleKind.BUS else self.problem.trucks
         date = self.problem.day(convoy.day)
         leaves, back = self._away(convoy)
-        own = {bus.vehicle_id for bus in convoy.buses} | set(convoy.trucks)
         for vehicle in fleet.vehicles:
-            if vehicle.vehicle_id in own or not vehicle.available_on(date):
+            vehicle_id = vehicle.vehicle_id
+            if vehicle_id in convoy.bus_of or vehicle_id in convoy.trucks or \
+                    not vehicle.available_on(date):
                 continue
-            idle = True
-            for other in self.vehicle_convoys[vehicle.vehicle_id]:
-                if other is convoy or not self.uses(other, vehicle.vehicle_id):
-                    continue
-                other_leaves, other_back = self._away(other)
-                if not (other_back <= leaves or back <= other_leaves):
-                    idle = False
-                    break
-            if idle:
-                return vehicle.vehicle_id
+            trips = self.vehicle_convoys[vehicle_id]
+            place = self._place(trips, convoy)
+            before = next((other for other in reversed(trips[:place])
+                           if self.uses(other, vehicle_id, kind)), None)
+            if before is not None and self._away(before)[1] > leaves:
+                continue
+            after = next((other for other in trips[place:]
+                          if other is not convoy and self.uses(other, vehicle_id, kind)), None)
+            if after is not None and self._away(after)[0] < back:
+                continue
+            return vehicle_id
         return None
 
     def lend_truck(self, convoy: _Convoy) -> bool:
@@ -484,9 +532,11 @@ class _State:
             return None
         bus = _Bus(vehicle_id, [])
         convoy.buses.append(bus)
+        convoy.bus_of[vehicle_id] = bus
 
         def back() -> None:
             convoy.buses.remove(bus)
+            del convoy.bus_of[vehicle_id]
         self.journal.append(back)
         return bus
 
@@ -501,10 +551,7 @@ class _State:
             other_leaves, other_back = self._away(other)
             if vehicle_id in other.trucks and not (other_back <= leaves or back <= other_leaves):
                 self._drop_truck(other, vehicle_id)
-        position = next((i for i, other in enumerate(trips)
-                         if (other.day, other.departure) > (convoy.day, convoy.departure)),
-                        len(trips))
-        trips.insert(position, convoy)
+        trips.insert(self._place(trips, convoy), convoy)
 
         def back_out() -> None:
             trips.remove(convoy)
@@ -600,15 +647,6 @@ def _shed_luggage(state: _State, convoys: list[_Convoy]) -> None:
                 break
 
 
-def _swappable(entry: _Entry) -> bool:
-    """A household that may change convoys in a swap: alone in its travel group, unpinned."""
-    return entry.movable and len(entry.group.households) == 1 and entry.group.pinned_day is None
-
-
-_Pool = dict[tuple[int, Priority], list[tuple[int, int, str]]]
-"""Households by size and class, each list sorted by luggage: (luggage, order, household)."""
-
-
 def _pool(convoy: _Convoy, inside: bool) -> _Pool:
     """The households of a convoy that a swap may take: any movable one within the convoy
     (``inside``, all under one class key), else those that may change convoys."""
@@ -616,7 +654,7 @@ def _pool(convoy: _Convoy, inside: bool) -> _Pool:
     order = 0
     for bus in convoy.buses:
         for entry in bus.entries:
-            if entry.movable if inside else _swappable(entry):
+            if entry.movable if inside else entry.swappable:
                 key = (len(entry.persons), Priority.OTHER if inside else entry.group.priority)
                 pool[key].append((entry.luggage, order, entry.household_id))
                 order += 1
@@ -638,17 +676,20 @@ def _shed(state: _State, convoy: _Convoy, target: int, convoys: list[_Convoy]) -
     # The convoys whose last truck is fuller than this one's take its luggage, those with most
     # room first: they keep their trucks and fill them.
     share = convoy.overflow - load * (state.trucks_needed(convoy) - 1)
+    # Convoys of the same main priority class first: their households swap at no cost.
+    main = _main_class(state, convoy)
     receivers = sorted((c for c in convoys if c is not convoy and c.alive and
                         load * state.trucks_needed(c) > c.overflow and
                         c.overflow - load * (state.trucks_needed(c) - 1) >= share),
-                       key=lambda c: (c.overflow - load * state.trucks_needed(c), c.index))
+                       key=lambda c: (_main_class(state, c) != main,
+                                      c.overflow - load * state.trucks_needed(c), c.index))
     receivers = receivers[:RECEIVERS]
     room = sum(load * state.trucks_needed(c) - c.overflow for c in receivers) + \
         sum(max(0, state.hold - bus.luggage) for bus in convoy.buses if bus.entries)
     if room < convoy.overflow - target:
         return False
-    pools = [(other, _pool(other, inside=False)) for other in receivers]
-    inside = _pool(convoy, inside=True)
+    pools = [(other, state.pool(other, inside=False)) for other in receivers]
+    inside = state.pool(convoy, inside=True)
     budget = state.completion + state.trip_cost
     checks = 0
     hopeless: set[str] = set()  # no partner now: the pools only lose light households
@@ -683,6 +724,14 @@ def _shed(state: _State, convoy: _Convoy, target: int, convoys: list[_Convoy]) -
     return True
 
 
+def _main_class(state: _State, convoy: _Convoy) -> Priority:
+    """The priority class of most of the convoy's households that may change convoys."""
+    counts: dict[Priority, int] = defaultdict(int)
+    for (_, priority), households in state.pool(convoy, inside=False).items():
+        counts[priority] += len(households)
+    return max(sorted(counts), key=lambda priority: counts[priority], default=Priority.OTHER)
+
+
 def _partner(state: _State, convoy: _Convoy, bus: _Bus, entry: _Entry, inside: _Pool,
              pools: list[tuple[_Convoy, _Pool]], allowance: float, checks: int,
              ) -> tuple[tuple[_Convoy, _Pool, tuple[int, Priority], tuple[int, int, str]]
@@ -698,7 +747,7 @@ def _partner(state: _State, convoy: _Convoy, bus: _Bus, entry: _Entry, inside: _
                                             tuple[int, int, str]]] | None = None
     sources: list[tuple[int, _Convoy, _Pool, list[Priority]]] = [
         (0, convoy, inside, [Priority.OTHER])]
-    if _swappable(entry):
+    if entry.swappable:
         classes = [entry.group.priority,
                    *(c for c in Priority if c is not entry.group.priority)]
         sources += [(rank + 1, other, pool, classes) for rank, (other, pool) in enumerate(pools)]
@@ -778,6 +827,8 @@ def _empty_vehicle(state: _State, convoy: _Convoy, vehicle: _Bus | _Ambulance | 
                    by_arrival: list[_Convoy], position: dict[int, int]) -> bool:
     """Move everyone off ``vehicle`` (None: out of the convoy); keep the moves only if they save
     trips and the priority-weighted arrival days they add are worth less than those trips."""
+    if not _may_fit(state, convoy, vehicle, by_arrival, position):
+        return False
     touched: dict[int, tuple[_Convoy, int]] = {convoy.index: (convoy, state.trips(convoy))}
     completion = state.completion
     mark = state.mark()
@@ -795,21 +846,66 @@ def _empty_vehicle(state: _State, convoy: _Convoy, vehicle: _Bus | _Ambulance | 
         if group.group_id in done:
             continue
         done.add(group.group_id)
+        # Spare vehicles join other convoys only when this whole convoy stays home: a bus
+        # for a bus or a truck for a bus saves nothing.
         if not ((vehicle is not None and _within(state, convoy, vehicle, group)) or
-                _elsewhere(state, convoy, group, by_arrival, position, touched)):
+                _elsewhere(state, convoy, group, by_arrival, position, touched,
+                           may_lend=vehicle is None)):
             state.undo(mark)
             return False
     if not convoy.people:
         state.set_alive(convoy, False)
+    # Luggage the holds left cannot take goes to other convoys' trucks, swapped for lighter.
+    for other, _ in list(touched.values()):
+        if other.alive and state.trucks_needed(other) > len(other.trucks):
+            place = position[other.index]
+            _shed(state, other, state.truck_load * len(other.trucks),
+                  by_arrival[max(0, place - NEIGHBOURS):place + NEIGHBOURS + 1])
     if not all(state.retime(day) for day in sorted({c.day for c, _ in touched.values()})):
         state.undo(mark)
         return False
+    most = state.problem.operation.convoy_rules.max_vehicles_per_convoy
     saved = sum(before - state.trips(c) for c, before in touched.values())
     if saved <= 0 or state.completion - completion > state.trip_cost * saved + 1e-6 or \
-            any(state.trucks_needed(c) > len(c.trucks) for c, _ in touched.values()):
+            any(state.trucks_needed(c) > len(c.trucks) or state.trips(c) > most
+                for c, _ in touched.values()):
         state.undo(mark)
         return False
     return True
+
+
+def _may_fit(state: _State, convoy: _Convoy, vehicle: _Bus | _Ambulance | None,
+             by_arrival: list[_Convoy], position: dict[int, int]) -> bool:
+    """Whether the people on ``vehicle`` (None: the whole convoy) could have room at all: free
+    seats on the convoy's other vehicles in use, and on the nearby convoys' within the reception
+    left on their arrival days. A convoy of at most two busloads may also go on spare vehicles
+    joining the nearby convoys: for it, the reception left is enough."""
+    if vehicle is None:
+        people, room = convoy.people, 0
+    elif isinstance(vehicle, _Bus):
+        people = vehicle.used
+        room = _free_seats(state, convoy, avoid=vehicle)
+    else:
+        return True  # stretchers go to ambulances with room; they are few
+    small = vehicle is None and people <= 2 * state.seats
+    place = position[convoy.index]
+    left: dict[tuple[str, int], int] = {}
+    seats: dict[tuple[str, int], int] = defaultdict(int)
+    for other in by_arrival[max(0, place - NEIGHBOURS):place + NEIGHBOURS + 1]:
+        if other.alive and other is not convoy:
+            day = (other.lane.destination, other.arrival)
+            left[day] = max(0, other.lane.reception_per_day - state.reception[day])
+            seats[day] += _free_seats(state, other, avoid=None)
+    room += sum(reception if small else min(reception, seats[day])
+                for day, reception in left.items())
+    return room >= people
+
+
+def _free_seats(state: _State, convoy: _Convoy, avoid: _Bus | None) -> int:
+    """Free seats on the buses in use and the ambulances that go."""
+    return sum(state.seats - bus.used for bus in convoy.buses
+               if bus.entries and bus is not avoid) + \
+        sum(a.seats_free for a in state.kept_ambulances(convoy))
 
 
 def _within(state: _State, convoy: _Convoy, vehicle: _Bus | _Ambulance, group: Group) -> bool:
@@ -870,8 +966,10 @@ def _seat(state: _State, convoy: _Convoy, entry: _Entry, avoid: _Bus | _Ambulanc
 
 
 def _elsewhere(state: _State, convoy: _Convoy, group: Group, by_arrival: list[_Convoy],
-               position: dict[int, int], touched: dict[int, tuple[_Convoy, int]]) -> bool:
-    """Move the whole travel group to another convoy of the destination with room for it."""
+               position: dict[int, int], touched: dict[int, tuple[_Convoy, int]],
+               may_lend: bool) -> bool:
+    """Move the whole travel group to another convoy of the destination with room for it (with
+    ``may_lend``, spare vehicles may join that convoy)."""
     if group.pinned_day is not None:
         return False
     riders: list[tuple[_Bus, _Entry]] = []
@@ -892,12 +990,13 @@ def _elsewhere(state: _State, convoy: _Convoy, group: Group, by_arrival: list[_C
     if persons != group.people:
         return False  # part of the group has already moved in this attempt
     place = position[convoy.index]
-    near = sorted((c for c in by_arrival[max(0, place - NEIGHBOURS):place + NEIGHBOURS + 1]
-                   if c is not convoy and c.alive),
-                  key=lambda c: (c.arrival > convoy.arrival, abs(c.arrival - convoy.arrival),
-                                 c.index))
+    near = [c for c in by_arrival[max(0, place - NEIGHBOURS):place + NEIGHBOURS + 1]
+            if c is not convoy and c.alive]
+    # Earlier convoys first (nearest first), then later ones (nearest first).
+    earlier = [c for c in near if c.arrival <= convoy.arrival]
+    near = earlier[::-1] + [c for c in near if c.arrival > convoy.arrival]
     # Convoys with room in the vehicles they take anyway first, then with a spare vehicle.
-    for lend in (False, True):
+    for lend in (False, True) if may_lend else (False,):
         for target in near:
             if not state.room_for(target, group, persons, convoy):
                 continue
@@ -973,6 +1072,9 @@ def _realised(state: _State, realised: Realised) -> Realised:
             continue
         trips: list[VehicleTrip] = []
         on_trucks: list[tuple[str, int]] = []
+        # A vehicle no move touched keeps its manifest as realised (the holds fill the same way).
+        was = {trip.vehicle_id: trip for trip in convoy.original.trips} \
+            if convoy.original is not None else {}
         for bus in convoy.buses:
             if not bus.entries:
                 continue
@@ -983,9 +1085,14 @@ def _realised(state: _State, realised: Realised) -> Realised:
                 room -= pieces
                 if entry.luggage > pieces:
                     on_trucks.append((entry.household_id, entry.luggage - pieces))
-                lines.append(ManifestLine(entry.household_id, entry.persons, (), pieces))
-            trips.append(VehicleTrip(bus.vehicle_id, VehicleKind.BUS, tuple(lines)))
+                if bus.changed and (entry.persons or pieces):
+                    lines.append(ManifestLine(entry.household_id, entry.persons, (), pieces))
+            trips.append(VehicleTrip(bus.vehicle_id, VehicleKind.BUS, tuple(lines))
+                         if bus.changed or bus.vehicle_id not in was else was[bus.vehicle_id])
         for ambulance in state.kept_ambulances(convoy):
+            if not ambulance.changed and ambulance.vehicle_id in was:
+                trips.append(was[ambulance.vehicle_id])
+                continue
             lines = list(ambulance.lines)
             for entry in ambulance.seated:
                 lines.append(ManifestLine(entry.household_id, entry.persons, (), 0))
