@@ -80,7 +80,7 @@ def main() -> None:
                 results.append(_line(f"dashboard page HTML, {name}",
                                      _timed(client, first, arguments.repeat)))
         with sync_playwright() as playwright:
-            browser = launch(playwright)
+            browser = launch(playwright.chromium)
             page = browser.new_page()
             sign_in(page, base, "coord")
             loads = []

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserType, Page, sync_playwright
 
 from corridor.cli.identity import custody_for
 from corridor.cli.settings import Settings
@@ -122,22 +122,21 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
         server.wait(10)
 
 
-def launch(playwright: object, *extra: str) -> Browser:
-    """Debian's Chromium, headless, with ``extra`` flags (a fake camera, say)."""
+def launch(browser_type: BrowserType, *extra: str) -> Browser:
+    """Debian's Chromium, headless, with ``extra`` flags (a fake camera, say): another browser
+    of the same Playwright (``chromium.browser_type`` in a test; one Playwright a process)."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not at {CHROMIUM}: install Debian's chromium (`.ci/run` "
                     "does) or set CORRIDOR_CHROMIUM")
-    chromium = playwright.chromium  # type: ignore[attr-defined]
-    browser: Browser = chromium.launch(executable_path=CHROMIUM, headless=True,
-                                       args=[*CHROMIUM_FLAGS, *extra])
-    return browser
+    return browser_type.launch(executable_path=CHROMIUM, headless=True,
+                               args=[*CHROMIUM_FLAGS, *extra])
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
     """One headless Chromium for the worker's browser tests."""
     with sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = launch(playwright.chromium)
         try:
             yield browser
         finally:

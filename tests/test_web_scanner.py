@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -153,7 +152,7 @@ def test_a_ticket_shown_to_the_camera_boards_the_whole_family(
     assert set(_stages(scanner_site, family.persons).values()) == {Stage.SCREENED}
 
     video = qr_video(ticket, tmp_path / "ticket.y4m")
-    camera = launch(SimpleNamespace(chromium=chromium.browser_type),
+    camera = launch(chromium.browser_type,
                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                     f"--use-file-for-fake-video-capture={video}")
     try:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser
 
 from corridor.domain.errors import InvalidValue
 from corridor.security.tls import (
@@ -82,7 +82,7 @@ def _wait_for(url: str, verify: ssl.SSLContext | bool, server: subprocess.Popen[
 
 
 @pytest.mark.browser
-def test_serve_tls_end_to_end(tmp_path: Path) -> None:
+def test_serve_tls_end_to_end(tmp_path: Path, chromium: Browser) -> None:
     """The install page gives the authority; HTTPS verifies against it and only it; the
     terminal shows the QR code and the fingerprint; Chromium trusting the authority's key
     (by its SPKI pin) opens the sign-in page over HTTPS."""
@@ -117,15 +117,14 @@ def test_serve_tls_end_to_end(tmp_path: Path) -> None:
         digest = hashes.Hash(hashes.SHA256())
         digest.update(spki)
         pin = base64.b64encode(digest.finalize()).decode()
-        with sync_playwright() as playwright:
-            browser = launch(playwright, f"--ignore-certificate-errors-spki-list={pin}")
-            try:
-                tab = browser.new_page()
-                tab.goto(f"https://127.0.0.1:{port}/signin")
-                assert tab.evaluate("window.isSecureContext") is True
-                assert tab.locator("#sign-in").is_visible()
-            finally:
-                browser.close()
+        browser = launch(chromium.browser_type, f"--ignore-certificate-errors-spki-list={pin}")
+        try:
+            tab = browser.new_page()
+            tab.goto(f"https://127.0.0.1:{port}/signin")
+            assert tab.evaluate("window.isSecureContext") is True
+            assert tab.locator("#sign-in").is_visible()
+        finally:
+            browser.close()
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=10)

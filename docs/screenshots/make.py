@@ -57,7 +57,7 @@ def main() -> None:
         convoy = plan.convoys[2]
         household = convoy.trips[0].lines[0].household_id
         with sync_playwright() as playwright:
-            browser = launch(playwright)
+            browser = launch(playwright.chromium)
             for language in ("en", "ar"):
                 context = browser.new_context(locale=language, **PHONE)  # type: ignore[arg-type]
                 page = context.new_page()
