@@ -95,17 +95,22 @@ def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
     # filling the days (as far as each goes; larger households first) are sometimes shorter:
     # they are tried only then, and the best plan is kept.
     realised = realise(problem, schedule, lambda d, t: progress("manifests", d, t))
+    tried = [realised]
     for guided, larger_first in ((True, True), (False, False), (False, True)):
         if schedule is None or (not realised.unplanned and
                                 realised.last_arrival_day + 1 <= schedule.days):
             break
         other = realise(problem, schedule if guided else None,
                         lambda d, t: progress("manifests", d, t), larger_first)
+        tried.append(other)
         if _quality(other) < _quality(realised):
             realised = other
     # Fewer trips from the same days: households moved between vehicles and convoys (part of
-    # the manifests stage for the progress bar).
-    realised = consolidate(problem, realised)
+    # the manifests stage for the progress bar). Every filling as short as the best gets the
+    # pass, and the one with fewest trips after it is kept (the first on a tie).
+    shortest = _quality(realised)[:2]
+    realised = min((consolidate(problem, candidate) for candidate in tried
+                    if _quality(candidate)[:2] == shortest), key=_quality)
     plan_days = realised.last_arrival_day + 1 if realised.convoys else 0
     binding = max(days, key=lambda bound: bound.value) if days else None
     proven = binding is not None and plan_days == binding.value and not realised.unplanned
