@@ -73,3 +73,43 @@ def test_households_in_the_ambulances_seats_do_not_break_the_trip_bound() -> Non
     for bound in plan.bounds:
         if bound.kind is BoundKind.TRIPS:
             assert bound.value <= witness.trips == 2, bound
+
+
+def test_the_arrival_day_bound_is_reached_by_a_plan_and_beats_the_sums() -> None:
+    """490 people alone to Idlib, which receives 250 a day; buses of 45, convoys of two
+    ambulances of two seats: 250 on one day need six buses, 240 on another six more, so 16 trips,
+    one above what the seat and ambulance bounds add up to (15). A hand-made plan has 16."""
+    base = builders.operation()
+    operation = replace(
+        base,
+        agreement=replace(base.agreement, phases=(), destinations=("idlib",)),
+        destinations=tuple(replace(d, reception_capacity_per_day=250)
+                           for d in base.destinations if d.site_id == "idlib"),
+        fleet=(FleetEntry("BUS", VehicleKind.BUS, 12, seats=45, luggage_capacity=90),
+               FleetEntry("AMB", VehicleKind.AMBULANCE, 4, seats=2, stretchers=1)),
+        convoy_rules=replace(base.convoy_rules, min_ambulances_per_convoy=2))
+    households = tuple(builders.household(f"H{i:03d}", destination_preference="idlib")
+                       for i in range(490))
+    persons = tuple(builders.person(f"P{i:03d}", f"H{i:03d}", luggage_pieces=0)
+                    for i in range(490))
+    scenario = Scenario(operation, households, persons)
+    convoys = []
+    for day, (first, count) in enumerate(((0, 250), (250, 240))):
+        lines = [ManifestLine(f"H{i:03d}", (f"P{i:03d}",)) for i in range(first, first + count)]
+        in_ambulances, on_buses = lines[:4], lines[4:]
+        trips = [VehicleTrip(f"BUS-{6 * day + b + 1:03d}", VehicleKind.BUS,
+                             tuple(on_buses[45 * b:45 * b + 45])) for b in range(6)]
+        trips += [VehicleTrip(f"AMB-{2 * day + a + 1:03d}", VehicleKind.AMBULANCE,
+                              tuple(in_ambulances[2 * a:2 * a + 2])) for a in range(2)]
+        moment = datetime.combine(date(2017, 3, 18 + day), time(8))
+        convoys.append(Convoy(f"{moment:%Y-%m-%d}/1", moment.date(), moment, "idlib",
+                              tuple(trips)))
+    witness = Plan(operation.operation_id, operation.agreement.version, 0, tuple(convoys), (),
+                   (), 2, False, "witness")
+    assert check_plan(scenario, witness) == [], "the witness itself must be valid"
+    plan = make_plan(scenario).plan
+    bounds = {bound.name: bound.value for bound in plan.bounds}
+    assert bounds["whole vehicles a day's arrivals"] == 16 == witness.trips
+    assert bounds["bus seats"] + bounds["ambulance trips"] == 15
+    assert bounds["all vehicle trips"] == 16 <= plan.trips
+    assert check_plan(scenario, plan) == []

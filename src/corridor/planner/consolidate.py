@@ -1110,6 +1110,7 @@ def _realised(state: _State, realised: Realised) -> Realised:
                 loads[-1].append(ManifestLine(household_id, (), (), taken))
                 room -= taken
                 left -= taken
+        assert len(loads) <= len(convoy.trucks)  # every move kept the luggage within them
         for vehicle_id, lines in zip(convoy.trucks, loads, strict=False):
             trips.append(VehicleTrip(vehicle_id, VehicleKind.LUGGAGE_TRUCK, tuple(lines)))
         day = problem.day(convoy.day)
