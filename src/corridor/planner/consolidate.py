@@ -14,16 +14,19 @@ realised plan and, destination by destination:
    same convoy (their luggage in the holds, or on the convoy's trucks), or whole travel groups
    go to another convoy of the same destination with room (seats, holds and trucks, stretchers,
    reception on its arrival day, the phase's quota, the checkpoint). A convoy left without
-   people goes altogether, with its ambulances and trucks.
+   people goes altogether, with its ambulances and trucks; for that, a spare bus or truck
+   (available that day and idle for the whole round trip and rest) may join a convoy that takes
+   its people.
 
-Every move keeps the rules of docs/planning-rules.md. A vehicle only ever leaves a convoy, never
-joins one, so fleet circulation and availability hold; a convoy departs no earlier than planned
-and later only when the checkpoint needs it, within its lane and with each of its vehicles back
-in time for its next trip. A move is made only when it saves trips; it never adds a day, never
-puts a medical emergency (or a pinned household) on another day, and never raises the
-schedule's own objective, priority-weighted arrival days plus the cost of the trips
-(`schedule.trip_cost`). Deterministic: no clock, no randomness, and every search has a counted
-limit, so the same realised plan always gives the same result.
+Every move keeps the rules of docs/planning-rules.md. A vehicle leaves a convoy, or joins one
+only as such a spare, so fleet circulation and availability hold; a convoy departs no earlier
+than planned and later only when the checkpoint needs it, within its lane and with each of its
+vehicles back in time for its next trip; no convoy grows past its size. A move is made only
+when it saves trips; it never adds a day, never puts a medical emergency on a later day or a
+pinned household in another convoy, and never raises the schedule's own objective,
+priority-weighted arrival days plus the cost of the trips (`schedule.trip_cost`).
+Deterministic: no clock, no randomness, and every search has a counted limit, so the same
+realised plan always gives the same result.
 """
 
 from __future__ import annotations
