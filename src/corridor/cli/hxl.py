@@ -18,7 +18,6 @@ from corridor.cli.options import DatabaseOption, OperationOption, disclosure_pol
 from corridor.domain import AlreadyExists, InvalidValue
 from corridor.interop.hxl import Origin
 from corridor.security.permissions import Action
-from corridor.store.hxl_export import write_hxl
 
 
 def _day(text: str | None, every_day: bool) -> date | None:
@@ -51,6 +50,8 @@ def report_hxl(
     operation: OperationOption = None,
 ) -> None:
     """Write people registered and arrived by day and destination, sex and age, as HXL."""
+    from corridor.store.hxl_export import write_hxl
+
     chosen_day = _day(day, every_day)
     origin = Origin(origin_adm1, origin_adm2)
     if out_file.exists() and not force:

@@ -20,9 +20,7 @@ from corridor.cli.identity import open_database, permitted, write_private
 from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.cli.progress import progress_bar
 from corridor.domain.errors import AlreadyExists, InvalidValue
-from corridor.reports.manifests import manifest_pdf
 from corridor.security.permissions import Action
-from corridor.store.manifests import gather_manifests
 
 
 class ManifestLanguage(StrEnum):
@@ -49,6 +47,9 @@ def manifests_command(
 ) -> None:
     """Print the manifests of the current plan as a PDF: per convoy and vehicle, each household
     with its members (as your role may see them) and its QR ticket; audited."""
+    from corridor.reports.manifests import manifest_pdf
+    from corridor.store.manifests import gather_manifests
+
     if out_file.exists() and not force:
         raise AlreadyExists(f"{out_file} exists already; pass --force to overwrite it")
     if not reason.strip():

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from corridor.cli.settings import Settings
 from corridor.domain.errors import InvalidValue
-from corridor.reports.disclosure import DisclosurePolicy
+
+if TYPE_CHECKING:
+    from corridor.reports.disclosure import DisclosurePolicy
 
 DatabaseOption = Annotated[str | None, typer.Option(
     "--db", help="Database URL (default: $CORRIDOR_DB, else SQLite in $CORRIDOR_HOME).",
@@ -27,6 +29,8 @@ def settings_for(database: str | None) -> Settings:
 def disclosure_policy(settings: Settings) -> DisclosurePolicy:
     """The disclosure threshold in force (CORRIDOR_DISCLOSURE_THRESHOLD) for every figure a
     command or the server shows to monitors and the public."""
+    from corridor.reports.disclosure import DisclosurePolicy  # numpy and HiGHS: load on use
+
     try:
         threshold = int(settings.disclosure_threshold)
     except ValueError:

@@ -20,9 +20,6 @@ from corridor.cli.options import DatabaseOption, OperationOption, disclosure_pol
 from corridor.domain import AlreadyExists, InvalidValue
 from corridor.reports.labels import Language
 from corridor.reports.sitrep import Audience
-from corridor.reports.sitrep_render import render_html, render_pdf
-from corridor.store.sitreps import make_sitrep, write_file
-from corridor.tracking.situation import readership_for
 
 
 class ReportLanguage(StrEnum):
@@ -63,6 +60,10 @@ def report_sitrep(
     operation: OperationOption = None,
 ) -> None:
     """Write the situation report of a day: figures against the plan, convoys, incidents."""
+    from corridor.reports.sitrep_render import render_html, render_pdf
+    from corridor.store.sitreps import make_sitrep, write_file
+    from corridor.tracking.situation import readership_for
+
     chosen_day = parse_day(day)
     if out_file.exists() and not force:
         raise AlreadyExists(f"{out_file} exists already; pass --force to overwrite it")

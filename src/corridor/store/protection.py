@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from corridor.domain import Household, InvalidValue, NotFound, Person
@@ -384,12 +386,12 @@ def publish(db: Database, operation_id: str, audience: str,
             return made
         blob = custody.sealer.seal(name, (json.dumps(data, sort_keys=True),))
         with db._errors(), db._writing() as connection:
-            if seen is None:
-                taken = connection.execute(select(disclosure_ledgers.c.operation_id)
-                                           .where(*where)).first() is not None
-                if not taken:
-                    connection.execute(insert(disclosure_ledgers).values(
-                        operation_id=operation_id, audience=audience, sealed=blob))
+            if seen is None:  # the first release: insert, unless another got there first
+                first = (postgresql_insert if connection.dialect.name == "postgresql"
+                         else sqlite_insert)(disclosure_ledgers).values(
+                    operation_id=operation_id, audience=audience, sealed=blob)
+                taken = connection.execute(first.on_conflict_do_nothing().returning(
+                    disclosure_ledgers.c.audience)).first() is None
             else:
                 taken = connection.execute(
                     update(disclosure_ledgers).where(*where, disclosure_ledgers.c.sealed == seen)
