@@ -227,7 +227,9 @@ def test_a_household_of_another_site_is_shown_by_ids_only(
 
 def test_the_whole_plan_prints_every_convoy_in_order(
         scenario: Scenario, plan: Plan, keyring: Keyring) -> None:
-    """With no convoy named, every convoy is printed, each under its heading, in plan order."""
+    """With no convoy named, every convoy is printed, each under its heading, in plan order
+    (a plan cut to its first three convoys: the whole one takes a minute to draw)."""
+    plan = replace(plan, convoys=plan.convoys[:3])
     tickets = _tickets(keyring, scenario.operation.operation_id,
                        travelling_households(plan.convoys))
     seen: list[tuple[int, int]] = []
