@@ -12,12 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserType, Page, sync_playwright
 
@@ -27,6 +25,7 @@ from corridor.security.permissions import ANY_OPERATION, Grant, Role
 from corridor.store import Database
 from corridor.store.accounts import Accounts
 from tests.pg_cluster import free_port
+from tests.servers import serve
 
 CHROMIUM = os.environ.get("CORRIDOR_CHROMIUM", "/usr/bin/chromium")
 """Debian's Chromium (`.ci/run` installs it)."""
@@ -38,7 +37,6 @@ CHROMIUM_FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 DEMO_LEAVING = 2000
 PASSWORD = "correct horse battery staple"
-START_SECONDS = 60
 
 ACCOUNTS = {
     "coord": (Role.COORDINATOR,),
@@ -73,21 +71,7 @@ def environment(home: Path) -> dict[str, str]:
 
 def start_server(home: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
     """`corridor serve` on ``home`` at ``port``, once it answers its health check."""
-    server = subprocess.Popen([sys.executable, "-m", "corridor", "serve", "--port", str(port),
-                               *extra], env=environment(home), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            raise AssertionError(server.stderr.read().decode() if server.stderr else "exited")
-        time.sleep(0.2)
-    server.kill()
-    raise AssertionError("corridor serve did not answer in time")
+    return serve(list(extra), environment(home), port)
 
 
 def make_demo(home: Path, leaving: int = DEMO_LEAVING) -> DemoSite:

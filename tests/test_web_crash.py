@@ -4,10 +4,8 @@ on PostgreSQL, and the restarted server answers its nonce with the same stored e
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,34 +16,16 @@ import pytest
 from corridor.store import Database
 from corridor.store.events import StoreEventLog
 from tests.pg_cluster import free_port
+from tests.servers import key_file_environment, serve
 from tests.store_databases import TEST_KEYRING, custody_in
 from tests.test_web_fixtures import EVERY_ROLE, OPERATION, prepare
 
 CLIENTS = 4
 ACKNOWLEDGED_BEFORE_THE_KILL = 60
-START_SECONDS = 30
 
 
 def _start(home: Path, url: str, port: int) -> subprocess.Popen[bytes]:
-    environment = {**os.environ, "CORRIDOR_HOME": str(home),
-                   "CORRIDOR_KEY_FILE": str(home / "corridor.key"),
-                   "CORRIDOR_AUDIT_HEAD": str(home / "audit-head")}
-    environment.pop("CORRIDOR_KEY", None)
-    server = subprocess.Popen([sys.executable, "-m", "corridor", "serve", "--port", str(port),
-                               "--db", url], env=environment, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            raise AssertionError(server.stderr.read().decode() if server.stderr else "exited")
-        time.sleep(0.1)
-    server.kill()
-    raise AssertionError("corridor serve did not answer in time")
+    return serve(["--db", url], key_file_environment(home), port)
 
 
 def _load(base: str, token: str, client: int, acknowledged: list[str],

@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from corridor.cli.app import ExitCode, run
 from corridor.store import Database
 from corridor.store.protection import verify_audit
 from tests.pg_cluster import free_port
+from tests.servers import key_file_environment, serve
 from tests.store_databases import TEST_KEYRING, custody_in
 from tests.test_web_fixtures import EVERY_ROLE, OPERATION, prepare
 
@@ -26,27 +25,8 @@ SCANS = 60
 
 
 def _serve(home: Path, url: str, port: int) -> subprocess.Popen[bytes]:
-    environment = {**os.environ, "CORRIDOR_HOME": str(home),
-                   "CORRIDOR_KEY_FILE": str(home / "corridor.key"),
-                   "CORRIDOR_AUDIT_HEAD": str(home / "audit-head")}
-    environment.pop("CORRIDOR_KEY", None)
-    environment.pop("CORRIDOR_DB", None)
-    server = subprocess.Popen([sys.executable, "-m", "corridor", "serve", "--port", str(port),
-                               "--db", url, "--workers", "2"], env=environment,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            raise AssertionError(server.stderr.read().decode() if server.stderr else "exited")
-        time.sleep(0.2)
-    os.killpg(server.pid, signal.SIGKILL)
-    raise AssertionError("corridor serve --workers 2 did not answer in time")
+    return serve(["--db", url, "--workers", "2"], key_file_environment(home), port,
+                 own_group=True)
 
 
 def test_two_worker_processes_check_a_household_in_once(database_url: str,
