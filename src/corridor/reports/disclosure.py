@@ -151,34 +151,18 @@ def _check_relation_holds(relation: Relation, counts: Mapping[Key, int],
                            "relations")
 
 
-class ReleaseBuilder:
-    """Collects the cells and relations of one release; :meth:`build` freezes them.
-
-    Builders for the common shapes name their cells from a ``prefix`` (the cell that is their
-    grand total) followed by pairs of dimension and label, so that tables sharing a figure share
-    its key and their relations connect: a two-way table's grand total ``prefix`` can be the
-    daily figure of a series. Declaring a key twice with the same count is how tables share a
-    total; with another count it raises :class:`InvalidValue`.
-    """
-
-    def __init__(self) -> None:
-        self._counts: dict[Key, int] = {}
-        self._relations: dict[Relation, None] = {}
+class TableShapes:
+    """The shapes a release is declared in (a subset, a one-way and a two-way table, a daily
+    series), written once over a builder's :meth:`add_cell` and :meth:`add_relation`; shared by
+    :class:`ReleaseBuilder` and :class:`corridor.reports.revisions.RevisingBuilder`."""
 
     def add_cell(self, key: Key, count: int) -> Key:
         """Declare one figure; returns its key."""
-        key = _check_key(key, "a cell's key")
-        count = _check_count(key, count)
-        known = self._counts.get(key)
-        if known is not None and known != count:
-            raise InvalidValue(f"cell {key} is declared as {known} and as {count}; a figure "
-                               "shared by two tables must have one count", "count")
-        self._counts[key] = count
-        return key
+        raise NotImplementedError
 
     def add_relation(self, total: Key, parts: Iterable[Key], *, exact: bool = True) -> None:
         """Declare that ``total`` is the sum of ``parts`` (at least their sum if not ``exact``)."""
-        self._relations[Relation(total, tuple(parts), exact)] = None
+        raise NotImplementedError
 
     def add_subset(self, part: Key, whole: Key) -> None:
         """Declare that ``part`` counts some of the people of ``whole`` (children of a convoy)."""
@@ -258,6 +242,36 @@ class ReleaseBuilder:
             keys.append(total)
             previous = total
         return tuple(keys)
+
+
+class ReleaseBuilder(TableShapes):
+    """Collects the cells and relations of one release; :meth:`build` freezes them.
+
+    Builders for the common shapes name their cells from a ``prefix`` (the cell that is their
+    grand total) followed by pairs of dimension and label, so that tables sharing a figure share
+    its key and their relations connect: a two-way table's grand total ``prefix`` can be the
+    daily figure of a series. Declaring a key twice with the same count is how tables share a
+    total; with another count it raises :class:`InvalidValue`.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[Key, int] = {}
+        self._relations: dict[Relation, None] = {}
+
+    def add_cell(self, key: Key, count: int) -> Key:
+        """Declare one figure; returns its key."""
+        key = _check_key(key, "a cell's key")
+        count = _check_count(key, count)
+        known = self._counts.get(key)
+        if known is not None and known != count:
+            raise InvalidValue(f"cell {key} is declared as {known} and as {count}; a figure "
+                               "shared by two tables must have one count", "count")
+        self._counts[key] = count
+        return key
+
+    def add_relation(self, total: Key, parts: Iterable[Key], *, exact: bool = True) -> None:
+        """Declare that ``total`` is the sum of ``parts`` (at least their sum if not ``exact``)."""
+        self._relations[Relation(total, tuple(parts), exact)] = None
 
     def build(self) -> Release:
         """The release, frozen."""

@@ -25,11 +25,11 @@ The first version of a figure is its base key itself: a release made with a plai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from corridor.domain.errors import InvalidValue
-from corridor.reports.disclosure import Key, Ledger, Release, ReleaseBuilder
+from corridor.reports.disclosure import Key, Ledger, Release, ReleaseBuilder, TableShapes
 
 REVISION = "revision"
 """The label before a revision's number in its key."""
@@ -63,7 +63,7 @@ def _versions(ledger: Ledger) -> dict[Key, list[_Version]]:
     return versions
 
 
-class RevisingBuilder:
+class RevisingBuilder(TableShapes):
     """A release declared by base keys; changed figures become linked revisions.
 
     The same methods as :class:`~corridor.reports.disclosure.ReleaseBuilder`, every key a base
@@ -126,59 +126,6 @@ class RevisingBuilder:
         """Declare ``total = sum(parts)`` (or ``>=`` when not ``exact``), by base keys."""
         self._builder.add_relation(self.key(total), [self.key(part) for part in parts],
                                    exact=exact)
-
-    def add_subset(self, part: Key, whole: Key) -> None:
-        """Declare that ``part`` counts some of the people of ``whole``."""
-        self.add_relation(whole, (part,), exact=False)
-
-    def add_breakdown(self, total: Key, dimension: str, counts: Mapping[str, int]) -> Key:
-        """A one-way table ``total + (dimension, label)`` and its total; returns ``total``."""
-        parts = [self.add_cell((*total, dimension, label), count)
-                 for label, count in counts.items()]
-        self.add_cell(total, sum(counts.values()))
-        self.add_relation(total, parts)
-        return total
-
-    def add_table(self, prefix: Key, rows: tuple[str, Sequence[str]],
-                  columns: tuple[str, Sequence[str]], counts: Mapping[tuple[str, str], int]
-                  ) -> Key:
-        """A two-way table with its margins, keyed as
-        :meth:`~corridor.reports.disclosure.ReleaseBuilder.add_table` keys it."""
-        row_dimension, row_labels = rows
-        column_dimension, column_labels = columns
-        unknown = set(counts) - {(r, c) for r in row_labels for c in column_labels}
-        if unknown:
-            raise InvalidValue(f"the table {prefix} has counts for {sorted(unknown)[0]}, which is "
-                               "not one of its rows and columns", "counts")
-        for row in row_labels:
-            self.add_breakdown((*prefix, row_dimension, row), column_dimension,
-                               {column: counts.get((row, column), 0) for column in column_labels})
-        for column in column_labels:
-            total = self.add_cell((*prefix, column_dimension, column),
-                                  sum(counts.get((row, column), 0) for row in row_labels))
-            self.add_relation(total, [(*prefix, row_dimension, row, column_dimension, column)
-                                      for row in row_labels])
-        self.add_cell(prefix, sum(counts.values()))
-        self.add_relation(prefix, [(*prefix, row_dimension, row) for row in row_labels])
-        self.add_relation(prefix, [(*prefix, column_dimension, column)
-                                   for column in column_labels])
-        return prefix
-
-    def add_series(self, prefix: Key, daily: Sequence[tuple[str, int]], *,
-                   period: str = "day", cumulative: str = "up_to") -> tuple[Key, ...]:
-        """A daily series and its running total, keyed as
-        :meth:`~corridor.reports.disclosure.ReleaseBuilder.add_series` keys it."""
-        running = 0
-        previous: Key | None = None
-        keys = []
-        for label, count in daily:
-            day = self.add_cell((*prefix, period, label), count)
-            running += count
-            total = self.add_cell((*prefix, cumulative, label), running)
-            self.add_relation(total, (day,) if previous is None else (previous, day))
-            keys.append(total)
-            previous = total
-        return tuple(keys)
 
     def build(self) -> Release:
         """The release, frozen."""
