@@ -15,7 +15,7 @@ import typer
 
 from corridor import __version__
 from corridor.cli.console import err, out
-from corridor.cli.identity import ensure_keyring, open_database, permitted, signed_in
+from corridor.cli.identity import acting, ensure_keyring, open_database, permitted, signed_in
 from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.cli.planning import (
     PlanRejected,
@@ -218,10 +218,7 @@ def export(
     """Write a stored operation as an encrypted scenario archive that expires."""
     from corridor.cli.archives import export_archive
 
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.REGISTRY_EXPORT, chosen)
+    with acting(database, operation, Action.REGISTRY_EXPORT) as (db, settings, chosen, principal):
         export_archive(db, settings, principal, chosen, archive, file_format=file_format,
                        expires_days=expires_days, recipient=recipient,
                        reason=reason or "export", force=force, err=err)
@@ -284,10 +281,7 @@ def plan(
     from corridor.interop.plan_json import plan_to_json
 
     pins = parse_pins(pin or [])
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.PLAN_CREATE, chosen)
+    with acting(database, operation, Action.PLAN_CREATE) as (db, _settings, chosen, principal):
         with progress_bar(err, "Loading") as progress:
             scenario = db.load_scenario(chosen, actor=principal.label,
                                         reason=reason or "planning", progress=progress)

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from corridor.cli.console import out
-from corridor.cli.identity import open_database, permitted, signed_in
+from corridor.cli.identity import acting, open_database, permitted, signed_in
 from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.domain.errors import InvalidValue
 from corridor.domain.events import Source
@@ -113,10 +113,7 @@ def field_reconcile(
     operation: OperationOption = None,
 ) -> None:
     """Every discrepancy of a convoy: boarded but not arrived, arrived but never boarded..."""
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.FIGURES_EXACT, chosen)
+    with acting(database, operation, Action.FIGURES_EXACT) as (db, _settings, chosen, principal):
         roster = _roster(db, principal, chosen, f"reconcile {convoy}")
         found = project(roster, StoreEventLog(db).events(chosen)).reconcile(convoy)
     if not found:
@@ -132,10 +129,7 @@ def field_reconcile(
 @field_app.command("cases")
 def field_cases(database: DatabaseOption = None, operation: OperationOption = None) -> None:
     """The protection follow-up cases still open (held, refused, separated, left behind)."""
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.CASES_READ, chosen)
+    with acting(database, operation, Action.CASES_READ) as (db, _settings, chosen, principal):
         roster = _roster(db, principal, chosen, "protection follow-up")
         cases = open_cases(project(roster, StoreEventLog(db).events(chosen)))
     table = Table("case", "kind", "household", "person", "opened", "by", "why")

@@ -12,10 +12,14 @@ import base64
 import binascii
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import typer
 
+from corridor.cli.options import settings_for
 from corridor.cli.settings import Settings
 from corridor.domain.errors import InvalidValue, KeyUnusable, NotSignedIn
 from corridor.security.keys import Keyring, new_keyring
@@ -114,6 +118,25 @@ def permitted(database: Database, settings: Settings, action: Action,
     principal = signed_in(database, settings)
     authorize(principal, action, operation_id)
     return principal
+
+
+class Acting(NamedTuple):
+    """A command's database, settings, chosen operation and the principal allowed to act."""
+
+    db: Database
+    settings: Settings
+    operation_id: str
+    principal: Principal
+
+
+@contextmanager
+def acting(database: str | None, operation: str | None, action: Action) -> Iterator[Acting]:
+    """Open the command's database (``--db``), choose its operation (``--operation``) and check
+    that the signed-in principal may take ``action`` there; the database closes after."""
+    settings = settings_for(database)
+    with open_database(settings) as db:
+        chosen = db.choose_operation(operation)
+        yield Acting(db, settings, chosen, permitted(db, settings, action, chosen))
 
 
 def ask_secret(given: str | None, prompt: str, setting: str, *, confirm: bool = False) -> str:

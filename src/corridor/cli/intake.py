@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from corridor.cli.console import err, out
-from corridor.cli.identity import open_database, permitted
+from corridor.cli.identity import acting, open_database, permitted
 from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.cli.progress import progress_bar
 from corridor.domain import AlreadyExists, InvalidValue, Operation
@@ -119,10 +119,7 @@ def intake_import(
     if skip_invalid and report is None:
         raise InvalidValue("--skip-invalid needs --report FILE, where the submissions left out "
                            "and their problems are written", "report")
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.REGISTRY_IMPORT, chosen)
+    with acting(database, operation, Action.REGISTRY_IMPORT) as (db, _settings, chosen, principal):
         try:
             with progress_bar(err, "Reading") as progress:
                 batch = read_export(file, export_format, members=members, progress=progress)

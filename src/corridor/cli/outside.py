@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from corridor.cli.console import out
-from corridor.cli.identity import open_database, permitted, signed_in
+from corridor.cli.identity import acting, open_database, permitted, signed_in
 from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.cli.settings import Settings
 from corridor.cli.sitrep import parse_day
@@ -62,10 +62,7 @@ def outside_add(
         raise InvalidValue(f"--stage {stage!r} is not one of {STAGES}", "stage") from None
     figure = OutsideFigure(source.strip(), parse_day(day), claimed, people, combatants,
                            note.strip(), url)
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.OUTSIDE_RECORD, chosen)
+    with acting(database, operation, Action.OUTSIDE_RECORD) as (db, _settings, chosen, principal):
         figure_id = add_outside_figure(db, chosen, figure, actor=principal.label)
     out.print(f"[green]Recorded[/green] outside figure {figure_id}: {figure.source}, "
               f"{figure.people:,} people {figure.stage.value} up to {figure.reported_on}.")

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from corridor.cli.console import err, out
 from corridor.cli.identity import (
+    acting,
     ask_secret,
     custody_for,
     open_database,
@@ -88,10 +89,7 @@ def registry_search(
     as_json: JsonOption = False,
 ) -> None:
     """Find households by a member's name (through blind indexes); audited."""
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.REGISTRY_READ, chosen)
+    with acting(database, operation, Action.REGISTRY_READ) as (db, _settings, chosen, principal):
         found = find_households(db, chosen, name, actor=principal.label, reason=reason,
                                 sites=site_limit(principal, chosen))
     if not found:
@@ -109,10 +107,7 @@ def registry_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one household and its members, with the fields your role may see; audited."""
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.REGISTRY_READ, chosen)
+    with acting(database, operation, Action.REGISTRY_READ) as (db, _settings, chosen, principal):
         found = read_household(db, chosen, household, actor=principal.label, reason=reason,
                                sites=site_limit(principal, chosen))
     _show([found], visible_fields(principal, chosen), as_json)

@@ -13,8 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from corridor.cli.console import err, out
-from corridor.cli.identity import open_database, permitted
-from corridor.cli.options import settings_for
+from corridor.cli.identity import acting
 from corridor.cli.planning import checked
 from corridor.cli.progress import progress_bar
 from corridor.domain import InvalidValue, Plan, Scenario
@@ -110,10 +109,7 @@ def replan(
         except OSError as error:
             raise InvalidValue(f"cannot read {disruption_file}: {error.strerror}",
                                "disruption") from None
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.PLAN_CREATE, chosen)
+    with acting(database, operation, Action.PLAN_CREATE) as (db, _settings, chosen, principal):
         previous = db.load_plan(chosen)
         with progress_bar(err, "Loading") as progress:
             scenario = db.load_scenario(chosen, actor=principal.label,

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from corridor.cli.console import out
-from corridor.cli.identity import ask_secret, open_database, permitted, write_private
+from corridor.cli.identity import acting, ask_secret, open_database, permitted, write_private
 from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.domain import AlreadyExists, InvalidValue
 from corridor.interop.operation_toml import operation_from_toml
@@ -36,10 +36,7 @@ def share_request(
     operation: OperationOption = None,
 ) -> None:
     """Ask to share the fields the agreement names with a recipient (coordinators)."""
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.SHARE_REQUEST, chosen)
+    with acting(database, operation, Action.SHARE_REQUEST) as (db, _settings, chosen, principal):
         with db.engine.connect() as connection:
             document = connection.execute(operations.select().with_only_columns(
                 operations.c.document).where(operations.c.operation_id == chosen)).scalar_one()

@@ -17,8 +17,8 @@ import typer
 from rich.table import Table
 
 from corridor.cli.console import out
-from corridor.cli.identity import open_database, permitted, write_private
-from corridor.cli.options import DatabaseOption, OperationOption, settings_for
+from corridor.cli.identity import acting, write_private
+from corridor.cli.options import DatabaseOption, OperationOption
 from corridor.domain.errors import AlreadyExists, InvalidValue
 from corridor.security.permissions import Action
 from corridor.store.tickets import (
@@ -55,10 +55,7 @@ def tickets_issue(
         raise InvalidValue("name the households, or pass --all (not both)", "households")
     if output is not None and output.exists() and not force:
         raise AlreadyExists(f"{output} exists already; pass --force to overwrite it")
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.TICKETS_ISSUE, chosen)
+    with acting(database, operation, Action.TICKETS_ISSUE) as (db, _settings, chosen, principal):
         wanted = registry_household_ids(db, chosen) if every else list(households or [])
         payloads = current_tickets(db, chosen, wanted, actor=principal.label,
                                    issued_at=datetime.now(UTC))
@@ -88,10 +85,7 @@ def tickets_reissue(
     operation: OperationOption = None,
 ) -> None:
     """A new ticket for a household (lost, damaged, taken); every older one is revoked."""
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.TICKETS_ISSUE, chosen)
+    with acting(database, operation, Action.TICKETS_ISSUE) as (db, _settings, chosen, principal):
         serial, payload = reissue(db, chosen, household, actor=principal.label, reason=reason,
                                   issued_at=datetime.now(UTC))
     out.print(f"[green]Ticket {serial} issued[/green] to household {household}; every earlier "
@@ -110,10 +104,7 @@ def tickets_revoke(
     operation: OperationOption = None,
 ) -> None:
     """Revoke a household's ticket with no replacement (a household withdrawn)."""
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.TICKETS_REVOKE, chosen)
+    with acting(database, operation, Action.TICKETS_REVOKE) as (db, _settings, chosen, principal):
         revoked = revoke(db, chosen, household, actor=principal.label, reason=reason,
                          revoked_at=datetime.now(UTC), serial=serial)
     out.print(f"[green]Ticket {revoked} of household {household} revoked[/green]; phones refuse "
@@ -129,10 +120,7 @@ def tickets_list(
     operation: OperationOption = None,
 ) -> None:
     """The tickets issued, by household and serial, and whether each is still valid."""
-    settings = settings_for(database)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.TICKETS_READ, chosen)
+    with acting(database, operation, Action.TICKETS_READ) as (db, _settings, chosen, principal):
         found = list_tickets(db, chosen, households or None, actor=principal.label)
     if not found:
         out.print("No ticket issued yet: `corridor tickets issue --all`.")
