@@ -25,7 +25,8 @@ _bearer = HTTPBearer(auto_error=False, description="A session (`corridor login` 
                      "page) or a device token (`corridor token create`).")
 
 
-def _desk(request: Request) -> Desk:
+async def _desk(request: Request) -> Desk:
+    # async: nothing to wait for, so FastAPI need not hand it to a worker thread.
     desk: Desk = request.app.state.desk
     return desk
 
@@ -35,11 +36,13 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-def _principal(request: Request, desk: Annotated[Desk, Depends(_desk)],
-               credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                      Depends(_bearer)]) -> Principal:
+async def _token(request: Request,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                        Depends(_bearer)]) -> str:
+    # The token only, read from the request without the database: a route that does its work
+    # in one worker thread looks it up there (Desk.principal), not in a thread of its own.
     if credentials is not None and credentials.credentials:
-        return desk.principal(credentials.credentials)
+        return credentials.credentials
     cookie = session_token(request)
     if cookie is None:
         raise NotSignedIn("send a token: `Authorization: Bearer TOKEN` (a session from "
@@ -48,7 +51,12 @@ def _principal(request: Request, desk: Annotated[Desk, Depends(_desk)],
     if request.method not in SAFE_METHODS and request.headers.get(PAGE_HEADER) != "1":
         raise NotSignedIn(f"a change asked with the session cookie needs the {PAGE_HEADER} "
                           "header (corridor's pages send it); sign in again from the page")
-    return desk.principal(cookie)
+    return cookie
+
+
+def _principal(desk: Annotated[Desk, Depends(_desk)],
+               token: Annotated[str, Depends(_token)]) -> Principal:
+    return desk.principal(token)
 
 
 DeskDep = Annotated[Desk, Depends(_desk)]
@@ -56,3 +64,8 @@ DeskDep = Annotated[Desk, Depends(_desk)]
 
 Caller = Annotated[Principal, Depends(_principal)]
 """Who asks: 401 without a valid token or session cookie."""
+
+Token = Annotated[str, Depends(_token)]
+"""The caller's token (bearer or session cookie), not looked up yet: for a route that looks it
+up with :meth:`Desk.principal` in the worker thread that does the rest of its work. 401 when
+the request carries none."""

@@ -41,7 +41,8 @@ from corridor.tracking import (
 )
 from corridor.tracking.scans import ACTIONS, ENTER_TALLY
 from corridor.tracking.uploads import check_sites, recorded_from_dict
-from corridor.web.schemas import RecordedIn, ScanAction, ScanIn
+from corridor.web.answers import scan_answer
+from corridor.web.schemas import RecordedIn, ScanAction, ScanIn, ScanOut
 
 SCAN_ACTIONS: Mapping[ScanAction, Action] = {
     ScanAction.CHECK_IN: Action.SCAN_CHECK_IN,
@@ -176,6 +177,13 @@ class Desk:
                               vehicle_id=request.vehicle_id, nonce=nonce, device_time=at,
                               person_ids=persons)
         return event, roster
+
+    def scan_answered(self, token: str, operation_id: str, action: ScanAction,
+                      request: ScanIn) -> ScanOut:
+        """:meth:`scan` for the holder of ``token``, answered as their role may see it."""
+        principal = self.principal(token)
+        event, roster = self.scan(principal, operation_id, action, request)
+        return scan_answer(event, roster, principal)
 
     def _household(self, operation_id: str, request: ScanIn) -> tuple[str, bool]:
         """The household a scan is about, and whether its ticket was revoked."""
