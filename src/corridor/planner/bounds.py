@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from fractions import Fraction
 from math import ceil
 
 import highspy
@@ -281,6 +282,7 @@ def day_bounds(problem: Problem, trips: TripBounds) -> tuple[Bound, ...]:
         "reception", f"the destinations together receive {total_reception:,} people a day"))
     bounds.extend(_quota_bounds(problem, forced, people_a_day))
     bounds.extend(_fleet_bounds(problem, trips, first_arrival, earliest, latest))
+    bounds.extend(_circulation_bounds(problem))
     return tuple(bounds)
 
 
@@ -351,3 +353,263 @@ def _fleet_bounds(problem: Problem, trips: TripBounds, first_arrival: int, earli
             f"{count:,} {label} doing round trips and resting need {departure_days:,} days of "
             f"departures for {sum(needed.values()):,} trips"))
     return bounds
+
+
+CIRCULATION_NODES = 2_000
+"""Branch-and-bound nodes for the whole-day circulation bound (a count, never a clock). When
+they run out, the bound is the solver's proven dual bound, still a bound."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Turnaround:
+    """For one destination: the fewest whole days between two departures of one vehicle that
+    goes there (``gap``), and the fewest days from a departure to its arrival (``offset``)."""
+
+    gap: int
+    offset: int
+
+
+def turnarounds(problem: Problem) -> dict[str, _Turnaround]:
+    """Whole days a trip to each destination keeps its vehicle, as the rules allow at best.
+
+    Every convoy leaves between the departure window's start and its end (no later than the
+    checkpoint closes), and no earlier than the checkpoint has cleared its own vehicles (at
+    least one, and at least the compulsory ambulances): ``first`` after the checkpoint opens.
+    A vehicle that leaves at t1 on day d1 for a round trip and rest of c minutes leaves again
+    at t2 >= t1 + c, so on day d2 with (d2 - d1) x 24 h >= c + first - last: ``gap`` days.
+    Exact fractions: a minute lost to rounding would make the bound claim too much.
+    """
+    rules = problem.operation.convoy_rules
+    opens = Fraction(problem.opens)
+    first = opens
+    if problem.vehicles_per_minute > 0:
+        checkpoint = problem.operation.checkpoint
+        an_hour = checkpoint.lanes * checkpoint.vehicles_per_hour_per_lane
+        first = opens + Fraction(max(1, rules.min_ambulances_per_convoy) * 60, an_hour)
+    earliest = max(Fraction(minutes(rules.departure_earliest)), first)
+    last = Fraction(min(minutes(rules.departure_latest), problem.closes))
+    rest = Fraction(rules.rest_hours) * 60
+    result = {}
+    for lane in problem.lanes:
+        travel = Fraction(problem.operation.destination(lane.destination).travel_hours) * 60
+        cycle = 2 * travel + rest
+        gap = max(0, ceil((earliest + cycle - last) / MINUTES_A_DAY))
+        offset = int((earliest + travel) // MINUTES_A_DAY)
+        result[lane.destination] = _Turnaround(gap, offset)
+    return result
+
+
+def _circulation_bounds(problem: Problem) -> list[Bound]:
+    """The whole-day circulation bound from the window's start, and after each run of phases
+    with a quota that opens the window (only their quotas leave before; see below)."""
+    starts = [(0, 0)]
+    if problem.phase_quotas:
+        allowed = 0
+        for day, phase in enumerate(problem.phase_of_day):
+            quota = problem.phase_quotas[phase] if phase is not None else 0
+            if quota is None:
+                break
+            if day + 1 < len(problem.phase_of_day) and problem.phase_of_day[day + 1] == phase:
+                continue
+            allowed += quota
+            starts.append((day + 1, allowed))
+    found = (_circulation_bound(problem, start, allowed) for start, allowed in starts)
+    return [bound for bound in found if bound is not None]
+
+
+def _top_luggage(problem: Problem, destination: str) -> list[tuple[float, float]]:
+    """Lines (intercept, slope) whose least is the most luggage x people bound for
+    ``destination`` can have: households by luggage a person, most first, fractions allowed
+    (a concave, piecewise-linear function of x)."""
+    ratios: dict[Fraction, int] = defaultdict(int)
+    for group in problem.groups:
+        if group.chosen_by_planner or group.destination != destination:
+            continue
+        for household in group.households:
+            if household.size:
+                ratios[Fraction(household.luggage_pieces, household.size)] += household.size
+    lines = []
+    people = luggage = Fraction(0)
+    for ratio in sorted(ratios, reverse=True):
+        lines.append((float(luggage - ratio * people), float(ratio)))
+        people += ratios[ratio]
+        luggage += ratio * ratios[ratio]
+    lines.append((float(luggage), 0.0))
+    return lines
+
+
+def _circulation_bound(problem: Problem, start: int = 0, allowance: int = 0) -> Bound | None:
+    """The fewest days in which the fleet's whole round trips can carry everyone.
+
+    A relaxation of the rules in whole days: per destination, integer bus, ambulance, truck
+    trips and convoys carry the households that chose it (seats, stretchers, holds and trucks,
+    the households only a bus can carry, a day's reception a convoy and on each day of
+    arrival, the compulsory ambulances and most vehicles a convoy). One vehicle's trips leave on
+    days d1 < d2 < ... at least the destination's ``gap`` apart, the last no later than its
+    arrival offset before the last day: the gaps of a vehicle's trips add up to at most D - 1 +
+    (gap - offset) of its last trip, so the fleet of N vehicles of a kind has sum(gap x trips)
+    <= N (D - 1) + sum((gap - offset) x last trips), with at most N last trips. The same holds
+    for convoys with N = ambulances // compulsory ambulances a convoy (see below). Convoys a day
+    and the checkpoint's vehicles a day bound the trips over the D days.
+
+    With ``start`` > 0, at most ``allowance`` people leave before day ``start`` (the quotas of
+    the phases that open the window): only trips from ``start`` on count, and they carry the
+    rest, x people fewer a destination (x adding up to at most the allowance), so x fewer
+    stretcher cases and seated persons at most, and at most the luggage of the x people with
+    most luggage. The largest vehicle of each kind everywhere, availability ignored: every
+    valid plan is a solution, so the least D (or the solver's proven dual bound when its node
+    limit stops it) is a lower bound on days.
+    """
+    rules = problem.operation.convoy_rules
+    kinds = (problem.buses, problem.ambulances, problem.trucks)
+    bus_seats = max((v.seats for v in problem.buses.vehicles), default=0)
+    hold = max((v.luggage_capacity for v in problem.buses.vehicles), default=0)
+    truck = max((v.luggage_capacity for v in problem.trucks.vehicles), default=0)
+    ambulance_seats = max((v.seats for v in problem.ambulances.vehicles), default=0)
+    stretchers = max((v.stretchers for v in problem.ambulances.vehicles), default=0)
+    ambulance_hold = max((v.luggage_capacity for v in problem.ambulances.vehicles), default=0)
+    people: dict[str, int] = defaultdict(int)
+    cases: dict[str, int] = defaultdict(int)
+    luggage: dict[str, int] = defaultdict(int)
+    for group in problem.groups:
+        if group.chosen_by_planner:
+            continue  # a plan may send them anywhere: they count for no destination
+        people[group.destination] += group.people
+        cases[group.destination] += group.stretcher_cases
+        luggage[group.destination] += group.luggage_pieces
+    if start and sum(people.values()) <= allowance:
+        return None  # the quotas let everyone leave before: nothing to add
+    riders = bus_riders(problem)
+    turn = turnarounds(problem)
+    lanes = [lane for lane in problem.lanes if people[lane.destination]]
+    if not lanes:
+        return None
+    inf = highspy.kHighsInf
+    columns: list[tuple[float, float, float]] = []  # cost, lower, upper
+
+    def column(lower: float = 0.0, upper: float = inf, cost: float = 0.0) -> int:
+        columns.append((cost, lower, upper))
+        return len(columns) - 1
+
+    # ``span``: the days from ``start`` to the last arrival; the bound is start + span.
+    span = column(1.0, inf, 1.0)
+    rows: list[tuple[list[tuple[int, float]], float, float]] = []
+    trips: dict[str, tuple[int, int, int, int]] = {}
+    early: list[tuple[int, float]] = []
+    for lane in lanes:
+        k = lane.destination
+        limits = [0.0 if not fleet.vehicles else inf for fleet in kinds]
+        bus, ambulance, lorry = (column(0.0, limit) for limit in limits)
+        convoys = column()
+        trips[k] = (bus, ambulance, lorry, convoys)
+        seated = people[k] - cases[k]
+        reception = float(lane.reception_per_day)
+        # x: people of k who leave before ``start``; what they take off the others' needs.
+        gone: list[tuple[int, float]] = []
+        gone_luggage: list[tuple[int, float]] = []
+        on_buses = l2_bound(riders.get(k, []), bus_seats) if bus_seats else 0
+        if start:
+            x = column(0.0, float(people[k]))
+            top = column()
+            early.append((x, 1.0))
+            gone, gone_luggage = [(x, 1.0)], [(top, 1.0)]
+            for intercept, slope in _top_luggage(problem, k):
+                rows.append(([(top, 1.0), (x, -slope)], -inf, intercept))
+            on_buses = 0  # households only a bus can carry may be among those who left
+        rows += [
+            ([(convoys, reception), *gone], float(people[k]), inf),
+            ([(span, reception), *gone], float(people[k] + reception * turn[k].offset), inf),
+            ([(ambulance, 1.0), (convoys, -float(rules.min_ambulances_per_convoy))], 0.0, inf),
+            ([(bus, 1.0), (ambulance, 1.0), (lorry, 1.0),
+              (convoys, -float(rules.max_vehicles_per_convoy))], -inf, 0.0),
+            ([(ambulance, float(stretchers)), *gone], float(cases[k]), inf),
+            ([(bus, float(bus_seats)), (ambulance, float(ambulance_seats)), *gone],
+             float(seated), inf),
+            ([(bus, 1.0)], float(on_buses), inf),
+            ([(bus, float(hold)), (lorry, float(truck)), (ambulance, float(ambulance_hold)),
+              *gone_luggage], float(luggage[k]), inf),
+            ([(span, 1.0)], float(turn[k].offset + 1), inf),
+        ]
+    if early:
+        rows.append((early, -inf, float(allowance)))
+    # The fleet of each kind, trip by trip in whole days; then convoys as chains: every convoy
+    # keeps at least the compulsory ambulances for its round trip, so no more than ``teams``
+    # convoys are ever away at once. Convoys' round trips are intervals on the time line;
+    # intervals never more than ``teams`` deep split into ``teams`` chains that do not overlap
+    # (interval graphs are perfect), and each chain turns round like one vehicle.
+    chains = [(len(fleet.vehicles), index) for index, fleet in enumerate(kinds)]
+    if rules.min_ambulances_per_convoy:
+        chains.append((len(problem.ambulances.vehicles) // rules.min_ambulances_per_convoy, 3))
+    for count, index in chains:
+        if not count:
+            continue
+        terms: list[tuple[int, float]] = [(span, -float(count))]
+        lasts: list[tuple[int, float]] = []
+        for lane in lanes:
+            k = lane.destination
+            last = column()
+            rows.append(([(last, 1.0), (trips[k][index], -1.0)], -inf, 0.0))
+            lasts.append((last, 1.0))
+            terms += [(trips[k][index], float(turn[k].gap)),
+                      (last, -float(turn[k].gap - turn[k].offset))]
+        rows.append((terms, -inf, -float(count)))
+        rows.append((lasts, -inf, float(count)))
+    # Convoys and vehicles a day, over the days a convoy can leave and still arrive in time.
+    soonest = min(turn[lane.destination].offset for lane in lanes)
+    rows.append(([(trips[lane.destination][3], 1.0) for lane in lanes]
+                 + [(span, -float(rules.max_convoys_per_day))], -inf,
+                 -float(rules.max_convoys_per_day * soonest)))
+    latest = min(minutes(rules.departure_latest), problem.closes)
+    vehicles_a_day = int(problem.vehicles_per_minute * max(0, latest - problem.opens))
+    rows.append(([(trips[lane.destination][i], 1.0) for lane in lanes for i in range(3)]
+                 + [(span, -float(vehicles_a_day))], -inf, -float(vehicles_a_day * soonest)))
+    value = _solve_integer(columns, rows, CIRCULATION_NODES)
+    if value is None:
+        return None
+    value += start
+    after = f" after {start} days of quota" if start else ""
+    quota = (f"; at most {allowance:,} people leave in the first {start} days (quotas)"
+             if start else "")
+    return Bound(BoundKind.DAYS, f"fleet circulation in whole days{after}", value, "fleet",
+                 f"{len(problem.buses.vehicles):,} buses, {len(problem.ambulances.vehicles):,} "
+                 f"ambulances ({rules.min_ambulances_per_convoy} a convoy) and "
+                 f"{len(problem.trucks.vehicles):,} luggage trucks, each back for another "
+                 f"departure only whole days later ({_gaps(problem, turn)}){quota}, carry "
+                 f"everyone in whole vehicles and convoys in no fewer than {value} days")
+
+
+def _gaps(problem: Problem, turn: dict[str, _Turnaround]) -> str:
+    return ", ".join(f"{lane.name}: {turn[lane.destination].gap}" for lane in problem.lanes)
+
+
+def _solve_integer(columns: list[tuple[float, float, float]],
+                   rows: list[tuple[list[tuple[int, float]], float, float]],
+                   nodes: int) -> int | None:
+    """The optimum of a small integer programme (all columns integer), rounded up, or its proven
+    dual bound when the node limit stops the search; None when it has no solution."""
+    solver = highspy._core._Highs()
+    for name, value in (("output_flag", False), ("threads", 1), ("random_seed", 0),
+                        ("mip_max_nodes", nodes), ("presolve", "on")):
+        solver.setOptionValue(name, value)
+    count = len(columns)
+    solver.addCols(count, np.array([c for c, _, _ in columns]),
+                   np.array([low for _, low, _ in columns]),
+                   np.array([high for _, _, high in columns]),
+                   0, np.array([], dtype=np.int32), np.array([], dtype=np.int32),
+                   np.array([], dtype=np.float64))
+    solver.changeColsIntegrality(count, np.arange(count, dtype=np.int32),
+                                 np.array([highspy._core.HighsVarType.kInteger] * count))
+    for terms, low, high in rows:
+        merged: dict[int, float] = defaultdict(float)
+        for index, coefficient in terms:
+            merged[index] += coefficient
+        kept = [(index, coefficient) for index, coefficient in merged.items() if coefficient]
+        solver.addRow(low, high, len(kept), np.array([c for c, _ in kept], dtype=np.int32),
+                      np.array([v for _, v in kept], dtype=np.float64))
+    solver.run()
+    if solver.getModelStatus() == highspy._core.HighsModelStatus.kInfeasible:
+        return None
+    dual = float(solver.getInfo().mip_dual_bound)
+    if not np.isfinite(dual):
+        return None
+    return max(0, ceil(dual - 1e-6))
