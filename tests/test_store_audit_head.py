@@ -9,8 +9,11 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from corridor.domain.errors import AuditBroken
 from corridor.security.audit import AuditEntry, AuditRecord, append
-from corridor.store.custody import Custody
+from corridor.store.custody import HEAD_JOURNAL_LIMIT, Custody
 from tests.store_databases import TEST_KEYRING
 
 AT = datetime(2017, 3, 20, tzinfo=UTC)
@@ -81,3 +84,51 @@ def test_a_head_never_goes_back_and_is_rewritten_when_removed(tmp_path: Path) ->
     assert (custody.head() or records[4]).seq == 1
     custody.publish_head(records[1])
     assert (custody.head() or records[0]).seq == 2
+
+
+def test_heads_are_appended_and_the_file_starts_again_past_its_limit(tmp_path: Path) -> None:
+    """Each head is a line appended to the file (no rename a head); past the limit the file
+    holds the last head alone, and the head read back is always the newest."""
+    path = tmp_path / "audit-head"
+    custody = Custody(TEST_KEYRING, path)
+    records = _chain(3)
+    custody.publish_head(records[0])
+    inode = path.stat().st_ino
+    custody.publish_head(records[1])
+    custody.publish_head(records[2])
+    assert path.stat().st_ino == inode  # appended, not replaced
+    assert len(path.read_bytes().splitlines()) == 3
+    assert (custody.head() or records[0]).hash == records[2].hash
+    many = _chain(HEAD_JOURNAL_LIMIT // 150)
+    for record in many:
+        custody.publish_head(record)
+    assert path.stat().st_size <= HEAD_JOURNAL_LIMIT
+    assert path.stat().st_ino != inode  # started again once
+    head = custody.head()
+    assert head is not None and (head.seq, head.hash) == (many[-1].seq, many[-1].hash)
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_head_cut_short_by_a_crash_is_passed_over_and_written_after(tmp_path: Path) -> None:
+    """A last line cut short (a crash in the middle of a write) reads as the head before it;
+    the next head (here from another process) goes on a line of its own after it."""
+    path = tmp_path / "audit-head"
+    records = _chain(3)
+    Custody(TEST_KEYRING, path).publish_head(records[0])
+    with path.open("ab") as damaged:
+        damaged.write(b'{"format": "corridor-audit-head", "hash": "ab')  # no end of line
+    other = Custody(TEST_KEYRING, path)
+    assert (other.head() or records[2]).seq == 1
+    other.publish_head(records[1])
+    assert (other.head() or records[0]).seq == 2
+    Custody(TEST_KEYRING, path).publish_head(records[2])
+    assert (other.head() or records[0]).seq == 3
+    assert len(path.read_bytes().splitlines()) == 4
+
+
+def test_a_file_with_no_head_in_it_is_damaged(tmp_path: Path) -> None:
+    """A head file in which no line is a head is reported, not taken as no head."""
+    path = tmp_path / "audit-head"
+    path.write_bytes(b"not a head\n{}\n")
+    with pytest.raises(AuditBroken, match="damaged"):
+        Custody(TEST_KEYRING, path).head()

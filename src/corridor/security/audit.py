@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -101,26 +102,43 @@ class AuditHead:
     def from_bytes(cls, data: bytes, source: str) -> AuditHead:
         """Read a head file's content; :class:`AuditBroken` naming ``source`` if it is unreadable.
 
-        Reading does not verify the signature: :func:`verify_chain` does.
+        The file is a journal: a server appends a line a head rather than replacing the file
+        (a rename costs a flush of the disk on ext4), and the last line that reads is the head.
+        A last line cut short by a crash is passed over for the one before it; a file in which
+        no line reads is damaged. Reading does not verify the signature: :func:`verify_chain`
+        does.
         """
-        try:
-            body = json.loads(data.decode("utf-8"))
-            if body["format"] != HEAD_FORMAT or body["version"] != HEAD_VERSION:
-                raise ValueError("not a head file of this version")
-            seq, hash_, signature = body["seq"], body["hash"], body["signature"]
-            if type(seq) is not int or not isinstance(hash_, str) or not isinstance(
-                    signature, str):
-                raise TypeError("a field of the wrong type")
-        except (UnicodeDecodeError, KeyError, TypeError, ValueError):
-            raise AuditBroken(f"the audit head file {source} is damaged or is not an audit head; "
-                              "restore it from its backup copy") from None
-        return cls(seq, hash_, signature)
+        for line in reversed(data.split(b"\n")):
+            if line.strip():
+                head = _head_of_line(line)
+                if head is not None:
+                    return head
+        raise AuditBroken(f"the audit head file {source} is damaged or is not an audit head; "
+                          "restore it from its backup copy")
+
+
+def _head_of_line(line: bytes) -> AuditHead | None:
+    try:
+        body = json.loads(line.decode("utf-8"))
+        if body["format"] != HEAD_FORMAT or body["version"] != HEAD_VERSION:
+            return None
+        seq, hash_, signature = body["seq"], body["hash"], body["signature"]
+    except (UnicodeDecodeError, KeyError, TypeError, ValueError):
+        return None
+    if type(seq) is not int or not isinstance(hash_, str) or not isinstance(signature, str):
+        return None
+    return AuditHead(seq, hash_, signature)
+
+
+@lru_cache(maxsize=4)
+def _signer(audit_key: bytes) -> Ed25519PrivateKey:
+    # Loading the key costs as much as a signature; a server signs a head a scan.
+    return Ed25519PrivateKey.from_private_bytes(audit_key)
 
 
 def sign_head(record: AuditRecord, audit_key: bytes) -> AuditHead:
     """The head that vouches for the chain up to ``record``, signed with the audit key."""
-    signature = Ed25519PrivateKey.from_private_bytes(audit_key).sign(
-        _head_message(record.seq, record.hash))
+    signature = _signer(audit_key).sign(_head_message(record.seq, record.hash))
     return AuditHead(record.seq, record.hash, signature.hex())
 
 

@@ -7,6 +7,7 @@ the drivers' errors are translated at this edge, and no message ever shows a pas
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -83,6 +84,10 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_WAL_SIZE_LIMIT = 64 * 2**20
 """Bytes of write-ahead log SQLite keeps on disk once it has been checkpointed."""
 
+SQLITE_CHECKPOINT_EVERY_S = 1.0
+"""How often a server's own thread checkpoints SQLite's write-ahead log
+(:meth:`Database.checkpoint_in_background`)."""
+
 POSTGRESQL_CONNECT_TIMEOUT_S = 10
 
 POSTGRESQL_PING_AFTER_IDLE_S = 5.0
@@ -148,6 +153,7 @@ class Database:
         # SQLite has one writer at a time; threads of this process queue here rather than in
         # SQLite's busy handler, which sleeps up to 100 ms between tries (a scan's p99).
         self._sqlite_writer = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self._checkpointer: _Checkpointer | None = None
 
     # -- opening and closing ------------------------------------------------------------------
 
@@ -204,8 +210,27 @@ class Database:
         """``"sqlite"`` or ``"postgresql"``."""
         return self._engine.dialect.name
 
+    def checkpoint_in_background(self, every_s: float = SQLITE_CHECKPOINT_EVERY_S) -> None:
+        """SQLite: copy the write-ahead log into the database from a thread of its own, every
+        ``every_s`` seconds, instead of in the commit that fills it (PostgreSQL: nothing to do).
+
+        SQLite checkpoints in the commit that takes the log past 1,000 pages, and that commit
+        waits for the copy and its fsync (about 150 ms here): every writer queued behind it
+        waits too, which was the p99 of scans. A server calls this once; a passive checkpoint
+        neither waits for writers nor makes them wait. :meth:`close` stops the thread.
+        """
+        if self.dialect != "sqlite" or self._checkpointer is not None:
+            return
+        self._checkpointer = _Checkpointer(self._engine, every_s)
+        event.listen(self._engine, "connect", _no_autocheckpoint)
+        self._engine.dispose()  # the pooled connections were made with autocheckpoint on
+        self._checkpointer.start()
+
     def close(self) -> None:
         """Close every connection to the database."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self._engine.dispose()
 
     def __enter__(self) -> Database:
@@ -671,6 +696,49 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA wal_autocheckpoint = 0")
+    finally:
+        cursor.close()
+
+
+class _Checkpointer(threading.Thread):
+    """A daemon thread that checkpoints a SQLite database's write-ahead log, passively."""
+
+    def __init__(self, engine: Engine, every_s: float) -> None:
+        super().__init__(name="corridor-sqlite-checkpoint", daemon=True)
+        self._engine = engine
+        self._every_s = every_s
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.wait(self._every_s):
+            self.checkpoint()
+        self.checkpoint()  # what the last commits wrote, before the connections close
+
+    def checkpoint(self) -> None:
+        try:
+            connection = self._engine.raw_connection()
+        except SQLAlchemyError:  # the database went away: the next tick tries again
+            return
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                cursor.close()
+        except sqlite3.Error:  # busy or closing: the next tick tries again
+            pass
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join()
 
 
 def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:

@@ -24,7 +24,7 @@ from corridor.store import Database
 from corridor.store.custody import Custody
 from corridor.tracking.uploads import MAX_BATCH
 from corridor.web import errors
-from corridor.web.desk import Desk
+from corridor.web.desk import Desk, settle_heap
 from corridor.web.routes import figures, pages, scanner, scans, session, system, tickets
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -109,9 +109,11 @@ def create_app(settings: WebSettings) -> FastAPI:
         database = Database.open(settings.database_url, settings.custody)
         try:
             database.require_current()
+            database.checkpoint_in_background()
             app.state.disclosure = DisclosurePolicy(settings.disclosure_threshold)
             app.state.desk = Desk(database, settings.custody.keyring.ticket_public_key(),
                                   settings.revocations, settings.clock)
+            settle_heap()
             yield
         finally:
             database.close()

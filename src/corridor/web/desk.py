@@ -7,6 +7,7 @@ indexed) is built once per operation and plan, and built again when a newer plan
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -126,6 +127,7 @@ class Desk:
                 plan = self.database.load_plan(operation_id, newest)
                 cached = (newest, Roster(scenario, plan))
                 self._rosters[operation_id] = cached
+                settle_heap()
             return cached[1]
 
     def context(self, principal: Principal, roster: Roster) -> ScanContext:
@@ -284,6 +286,19 @@ class Desk:
     def cases(self, principal: Principal, operation_id: str) -> list[FollowUpCase]:
         """The protection follow-up cases still open."""
         return open_cases(self.projection(principal, operation_id, Action.CASES_READ))
+
+
+def settle_heap() -> None:
+    """Take what the process holds now (modules, the app, rosters) out of the cycle collector's
+    reach, so that its full collections walk only what requests made since.
+
+    A roster holds hundreds of thousands of objects that live as long as the server; a full
+    collection walking them took 90 to 170 ms, during which no scan was answered (it was most
+    of a scan's p99 at 200 scans a second). Garbage is collected first, so nothing freed is
+    kept; a roster replaced later stays frozen (the old one is a few MB, once per new plan).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _needed(value: str | None, name: str, action: ScanAction) -> str:
