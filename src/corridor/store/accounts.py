@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -219,10 +219,7 @@ class Accounts:
         digest = token_digest(token)
         with self._db._errors(), self._db._reading() as connection:
             self._db._require_schema(connection)
-            row = connection.execute(
-                select(credentials, users.c.disabled_at)
-                .join(users, users.c.name == credentials.c.user_name)
-                .where(credentials.c.digest == digest)).first()
+            row = connection.execute(_HOLDER, {"digest": digest}).first()
             if row is None:
                 raise NotSignedIn("this token is not known: sign in with `corridor login`")
             expires = stored_utc_or_none(row.expires_at)
@@ -288,13 +285,18 @@ def _insert_grant(connection: Connection, name: str, grant: Grant) -> None:
         sites=SITE_SEPARATOR.join(sorted(grant.sites))))
 
 
+_HOLDER = (select(credentials, users.c.disabled_at)
+           .join(users, users.c.name == credentials.c.user_name)
+           .where(credentials.c.digest == bindparam("digest")))
+_GRANTS = select(grants).order_by(grants.c.user_name, grants.c.role, grants.c.operation_id)
+_GRANTS_OF = _GRANTS.where(grants.c.user_name == bindparam("name"))
+"""Built once: every request looks its token up."""
+
+
 def _grants_by_user(connection: Connection, name: str | None = None) -> dict[str, list[Grant]]:
-    statement = select(grants).order_by(grants.c.user_name, grants.c.role,
-                                        grants.c.operation_id)
-    if name is not None:
-        statement = statement.where(grants.c.user_name == name)
     held: dict[str, list[Grant]] = {}
-    for row in connection.execute(statement):
+    for row in (connection.execute(_GRANTS) if name is None
+                else connection.execute(_GRANTS_OF, {"name": name})):
         sites = frozenset(s for s in row.sites.split(SITE_SEPARATOR) if s)
         held.setdefault(row.user_name, []).append(
             Grant(Role(row.role), row.operation_id or ANY_OPERATION, sites))

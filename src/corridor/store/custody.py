@@ -34,6 +34,11 @@ _KEY_CHECK_RECORD = "vault/key_check"
 _KEY_CHECK_TEXT = "corridor key check"
 
 
+_LAST_RECORD = select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)
+_APPEND_RECORD = insert(audit_log)
+"""Built once: an audit record is appended for every scan."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -101,13 +106,13 @@ class Custody:
         else:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(20170318)")
-            last = connection.execute(select(audit_log).order_by(audit_log.c.seq.desc())
-                                      .limit(1)).first()
+            last = connection.execute(_LAST_RECORD).first()
             previous = None if last is None else record_of(last._mapping)
         record = append(previous, AuditEntry(self.clock(), actor, action, subject, reason))
-        connection.execute(insert(audit_log).values(
-            seq=record.seq, at=record.entry.at, actor=actor, action=action, subject=subject,
-            reason=reason, prev_hash=record.prev_hash, hash=record.hash))
+        connection.execute(_APPEND_RECORD, {
+            "seq": record.seq, "at": record.entry.at, "actor": actor, "action": action,
+            "subject": subject, "reason": reason, "prev_hash": record.prev_hash,
+            "hash": record.hash})
         return record
 
     def audit_all(self, connection: Connection,
@@ -127,7 +132,7 @@ class Custody:
                          "action": action, "subject": subject, "reason": reason,
                          "prev_hash": record.prev_hash, "hash": record.hash})
         if rows:
-            connection.execute(insert(audit_log), rows)
+            connection.execute(_APPEND_RECORD, rows)
         return records
 
     def publish_head(self, record: AuditRecord, *, force: bool = False) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import psycopg
-from sqlalchemy import Table, create_engine, delete, event, func, insert, select
+from sqlalchemy import Table, bindparam, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -525,11 +525,10 @@ class Database:
     def newest_plan_id(self, operation_id: str) -> int | None:
         """The id of the operation's newest plan (as :meth:`load_plan` chooses it), or None when
         it has none or there is no such operation: one statement, for a check on every scan."""
-        statement = (select(plans.c.plan_id).where(plans.c.operation_id == operation_id)
-                     .order_by(plans.c.created_at.desc(), plans.c.plan_id.desc()).limit(1))
         with self._errors(), self._engine.connect() as connection:
             self._require_schema(connection)
-            found = connection.execute(statement).scalar_one_or_none()
+            found = connection.execute(_NEWEST_PLAN, {"operation_id": operation_id}
+                                       ).scalar_one_or_none()
         return None if found is None else int(found)
 
     def plans(self, operation_id: str | None = None) -> list[PlanSummary]:
@@ -696,6 +695,11 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
+
+
+_NEWEST_PLAN = (select(plans.c.plan_id).where(plans.c.operation_id == bindparam("operation_id"))
+                .order_by(plans.c.created_at.desc(), plans.c.plan_id.desc()).limit(1))
+"""Built once: every scan asks it."""
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
