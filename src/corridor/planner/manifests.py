@@ -217,8 +217,12 @@ def _departure(problem: Problem, lane: Lane, today: _Day, people: int, vehicles:
 
 
 def realise(problem: Problem, schedule: Schedule | None,
-            progress: Callable[[int, int], None], larger_first: bool = False) -> Realised:
-    """Turn the aggregate schedule into convoys of named vehicles, day by day."""
+            progress: Callable[[int, int], None], larger_first: bool = False,
+            cap_ambulances: bool = True) -> Realised:
+    """Turn the aggregate schedule into convoys of named vehicles, day by day.
+
+    With ``cap_ambulances``, convoys take no more ambulances than ``ambulance_caps`` allows.
+    """
     rules = problem.operation.convoy_rules
     # Three queues a destination: groups with stretcher cases wait for ambulances, the others
     # need none, and neither should hold the other up; heavy luggage waits for a truck's room.
@@ -249,6 +253,7 @@ def realise(problem: Problem, schedule: Schedule | None,
     last_arrival = -1
     lanes = sorted(problem.lanes, key=lambda lane: (lane.latest, lane.destination))
     quotas_used: dict[int, int] = defaultdict(int)
+    ambulance_cap = ambulance_caps(problem) if cap_ambulances else {}
     for day in range(problem.window_days):
         if moved >= total:
             break
@@ -275,7 +280,8 @@ def realise(problem: Problem, schedule: Schedule | None,
             while allowance > 0 and today.convoys < rules.max_convoys_per_day:
                 made = _make_convoy(problem, lane, day, today, queues, heads, taken,
                                     fleets, allowance,
-                                    0 if pinned.get((day, k)) else waiting[k])
+                                    0 if pinned.get((day, k)) else waiting[k],
+                                    ambulance_cap)
                 if made is None:
                     break
                 convoy, people = made
@@ -299,6 +305,39 @@ def realise(problem: Problem, schedule: Schedule | None,
                  for key, queue in queues.items() for group in queue[heads[key]:]
                  if group.group_id not in taken for household in group.households]
     return Realised(convoys, unplanned, last_arrival)
+
+
+def ambulance_caps(problem: Problem) -> dict[str, int]:
+    """The most ambulances a convoy to each destination takes, where there is such a limit.
+
+    Every convoy keeps its compulsory ambulances for its whole round trip, so with few
+    ambulances one more in a convoy can leave a later convoy without its minimum: a day lost
+    (at 20,600 people, eight ambulances and two convoys a day on two-day round trips, a convoy
+    that took six stopped the next day's). When the fleet has no ambulances beyond the
+    compulsory ones of the convoys of one round trip, and the compulsory ambulances of the
+    convoys that reception forces can carry a destination's stretcher cases, its convoys take
+    their minimum and whatever spare ambulances there are, no more; stretcher cases that do not
+    fit wait for the next convoy (days come before the order of arrival).
+    """
+    rules = problem.operation.convoy_rules
+    fewest = rules.min_ambulances_per_convoy
+    if not fewest or not problem.ambulances.vehicles:
+        return {}
+    longest = max(lane.round_trip_days for lane in problem.lanes)
+    spare = len(problem.ambulances.vehicles) - fewest * rules.max_convoys_per_day * longest
+    stretchers = problem.ambulances.stretchers
+    people: dict[str, int] = defaultdict(int)
+    cases: dict[str, int] = defaultdict(int)
+    for group in problem.groups:
+        people[group.destination] += group.people
+        cases[group.destination] += group.stretcher_cases
+    caps = {}
+    for lane in problem.lanes:
+        k = lane.destination
+        convoys = -(-people[k] // max(1, lane.reception_per_day))
+        if cases[k] <= convoys * fewest * stretchers:
+            caps[k] = fewest + max(0, spare)
+    return caps
 
 
 _STRETCHER, _HEAVY, _LIGHT = 0, 1, 2
@@ -383,6 +422,7 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
                  queues: dict[tuple[str, int], list[Group]],
                  heads: dict[tuple[str, int], int], taken: set[int],
                  fleets: dict[VehicleKind, _Fleet], allowance: int, waiting: int,
+                 ambulance_cap: dict[str, int],
                  ) -> tuple[Convoy, int] | None:
     """The next convoy to ``lane`` on ``day`` within ``allowance`` people, or None."""
     rules = problem.operation.convoy_rules
@@ -405,6 +445,7 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
     reserve = rules.min_ambulances_per_convoy * max(
         0, rules.max_convoys_per_day - 1)
     usable = max(free_ambulances - reserve, min(free_ambulances, rules.min_ambulances_per_convoy))
+    usable = min(usable, ambulance_cap.get(lane.destination, usable))
     # and leave most of the convoy's places to buses.
     usable = min(usable, max(rules.min_ambulances_per_convoy,
                              min(rules.max_vehicles_per_convoy, checkpoint_vehicles) // 5))

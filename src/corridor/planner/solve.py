@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from corridor.domain import Bound, BoundKind, Pin, Plan, Scenario
 from corridor.planner.bounds import day_bounds, trip_bounds
 from corridor.planner.consolidate import consolidate
-from corridor.planner.manifests import Realised, realise
+from corridor.planner.manifests import Realised, ambulance_caps, realise
 from corridor.planner.problem import MINUTES_A_DAY, Priority, Problem, build_problem, minutes
 from corridor.planner.schedule import Schedule, smallest_horizon
 
@@ -96,6 +96,15 @@ def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
     # they are tried only then, and the best plan is kept.
     realised = realise(problem, schedule, lambda d, t: progress("manifests", d, t))
     tried = [realised]
+    # Convoys held to their compulsory ambulances (manifests.ambulance_caps) save a day on a
+    # small fleet of ambulances, or do not and may cost a trip: both are tried, the better kept.
+    fewest = problem.operation.convoy_rules.min_ambulances_per_convoy
+    if schedule is not None and fewest in ambulance_caps(problem).values():
+        other = realise(problem, schedule, lambda d, t: progress("manifests", d, t),
+                        cap_ambulances=False)
+        tried.append(other)
+        if _quality(other) < _quality(realised):
+            realised = other
     for guided, larger_first in ((True, True), (False, False), (False, True)):
         if schedule is None or (not realised.unplanned and
                                 realised.last_arrival_day + 1 <= schedule.days):
