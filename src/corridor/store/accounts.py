@@ -217,18 +217,20 @@ class Accounts:
         """Who holds ``token``: raises :class:`NotSignedIn` unless it is valid now."""
         now = self._db.custody.clock()
         digest = token_digest(token)
-        with self._db._errors(), self._db._reading() as connection:
+        with self._db._errors(), self._db._statement() as connection:
             self._db._require_schema(connection)
-            row = connection.execute(_HOLDER, {"digest": digest}).first()
-            if row is None:
-                raise NotSignedIn("this token is not known: sign in with `corridor login`")
-            expires = stored_utc_or_none(row.expires_at)
-            if row.revoked_at is not None or row.disabled_at is not None:
-                raise NotSignedIn("this token was revoked: sign in again with `corridor login`")
-            if expires is not None and expires <= now:
-                raise NotSignedIn("the session has expired: sign in again with `corridor login`")
-            held = _grants_by_user(connection, row.user_name)
-        return Principal(row.user_name, tuple(held.get(row.user_name, ())), row.device)
+            rows = connection.execute(_HOLDER, {"digest": digest}).all()
+        if not rows:
+            raise NotSignedIn("this token is not known: sign in with `corridor login`")
+        row = rows[0]
+        expires = stored_utc_or_none(row.expires_at)
+        if row.revoked_at is not None or row.disabled_at is not None:
+            raise NotSignedIn("this token was revoked: sign in again with `corridor login`")
+        if expires is not None and expires <= now:
+            raise NotSignedIn("the session has expired: sign in again with `corridor login`")
+        held = tuple(_grant(role.role, role.operation_id, role.sites)
+                     for role in rows if role.role is not None)
+        return Principal(row.user_name, held, row.device)
 
     def revoke(self, token_id: str, *, actor: str, owner: str | None = None) -> None:
         """Revoke the credential whose id (digest prefix) is ``token_id``.
@@ -285,19 +287,23 @@ def _insert_grant(connection: Connection, name: str, grant: Grant) -> None:
         sites=SITE_SEPARATOR.join(sorted(grant.sites))))
 
 
-_HOLDER = (select(credentials, users.c.disabled_at)
+_HOLDER = (select(credentials, users.c.disabled_at, grants.c.role, grants.c.operation_id,
+                  grants.c.sites)
            .join(users, users.c.name == credentials.c.user_name)
-           .where(credentials.c.digest == bindparam("digest")))
+           .outerjoin(grants, grants.c.user_name == credentials.c.user_name)
+           .where(credentials.c.digest == bindparam("digest"))
+           .order_by(grants.c.role, grants.c.operation_id))
+"""A token's holder and their grants (a row a grant), in one statement."""
 _GRANTS = select(grants).order_by(grants.c.user_name, grants.c.role, grants.c.operation_id)
-_GRANTS_OF = _GRANTS.where(grants.c.user_name == bindparam("name"))
-"""Built once: every request looks its token up."""
 
 
-def _grants_by_user(connection: Connection, name: str | None = None) -> dict[str, list[Grant]]:
+def _grants_by_user(connection: Connection) -> dict[str, list[Grant]]:
     held: dict[str, list[Grant]] = {}
-    for row in (connection.execute(_GRANTS) if name is None
-                else connection.execute(_GRANTS_OF, {"name": name})):
-        sites = frozenset(s for s in row.sites.split(SITE_SEPARATOR) if s)
-        held.setdefault(row.user_name, []).append(
-            Grant(Role(row.role), row.operation_id or ANY_OPERATION, sites))
+    for row in connection.execute(_GRANTS):
+        held.setdefault(row.user_name, []).append(_grant(row.role, row.operation_id, row.sites))
     return held
+
+
+def _grant(role: str, operation_id: str | None, sites: str) -> Grant:
+    return Grant(Role(role), operation_id or ANY_OPERATION,
+                 frozenset(site for site in sites.split(SITE_SEPARATOR) if site))

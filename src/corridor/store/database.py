@@ -525,7 +525,7 @@ class Database:
     def newest_plan_id(self, operation_id: str) -> int | None:
         """The id of the operation's newest plan (as :meth:`load_plan` chooses it), or None when
         it has none or there is no such operation: one statement, for a check on every scan."""
-        with self._errors(), self._engine.connect() as connection:
+        with self._errors(), self._statement() as connection:
             self._require_schema(connection)
             found = connection.execute(_NEWEST_PLAN, {"operation_id": operation_id}
                                        ).scalar_one_or_none()
@@ -580,6 +580,16 @@ class Database:
             # SQLite in WAL mode: a read transaction is a snapshot already.
             with connection.begin():
                 yield connection
+
+    @contextmanager
+    def _statement(self) -> Iterator[Connection]:
+        """A connection for one read statement, which sees one snapshot on its own: on
+        PostgreSQL in autocommit, so that it is one round trip rather than three (BEGIN, the
+        statement, the end of the transaction). For the reads of every request."""
+        with self._engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
 
     def _require_schema(self, connection: Connection) -> None:
         # Checked once per Database: the schema changes only through upgrade and downgrade
