@@ -159,15 +159,38 @@ def minutes(moment: time) -> int:
 
 
 def _lane(operation: Operation, destination_id: str, earliest: int, latest: int,
-          return_earliest: int) -> Lane:
+          return_earliest: int, widest: bool = False) -> Lane:
+    """The departure times of one arrival day for a destination.
+
+    The earliest arrival day whose departure times let the checkpoint clear a full day's
+    reception there (its people, and its vehicles: whole buses of the smallest, the compulsory
+    ambulances and a luggage truck) before the last of them; when none does, or with
+    ``widest``, the widest window. (Jarablus, 16 hours away: leaving 06:00 to 07:59 arrives the
+    same day, 08:00 to 14:00 the next; a day earlier for the whole plan when its reception is
+    what holds the plan back.)
+    """
     destination = operation.destination(destination_id)
     travel = round(destination.travel_hours * 60)
+    checkpoint = operation.checkpoint
+    opens = minutes(checkpoint.opens)
+    reception = destination.reception_capacity_per_day
+    seats = min((v.seats for v in operation.vehicles() if v.kind is VehicleKind.BUS), default=0)
+    vehicles = (-(-reception // seats) if seats else 0) + \
+        operation.convoy_rules.min_ambulances_per_convoy + 1
     best: tuple[int, int, int] | None = None
     for offset in range((earliest + travel) // MINUTES_A_DAY,
                         (latest + travel) // MINUTES_A_DAY + 1):
         low = max(earliest, offset * MINUTES_A_DAY - travel)
         high = min(latest, (offset + 1) * MINUTES_A_DAY - travel - 1)
-        if high >= low and (best is None or high - low > best[1] - best[0]):
+        if high < low:
+            continue
+        hours = (high - opens) / 60
+        if not widest and \
+                hours * checkpoint.lanes * checkpoint.people_per_hour_per_lane >= reception and \
+                hours * checkpoint.lanes * checkpoint.vehicles_per_hour_per_lane >= vehicles:
+            best = (low, high, offset)
+            break
+        if best is None or high - low > best[1] - best[0]:
             best = (low, high, offset)
     assert best is not None  # the departure window is not empty, so some offset fits
     low, high, offset = best
@@ -220,11 +243,24 @@ class _Links:
             self.parent[max(a, b)] = min(a, b)
 
 
-def build_problem(scenario: Scenario, pins: tuple[Pin, ...] = ()) -> Problem:
-    """Reduce a scenario to the planning problem (groups, lanes, fleet, checkpoint, phases)."""
+def lanes_of(operation: Operation, widest: bool = False) -> tuple[Lane, ...]:
+    """Each destination's lane (see ``_lane``), in the agreement's order."""
+    rules = operation.convoy_rules
+    earliest, latest = minutes(rules.departure_earliest), minutes(rules.departure_latest)
+    latest = min(latest, minutes(operation.checkpoint.closes))
+    return tuple(_lane(operation, d, earliest, latest, earliest, widest)
+                 for d in operation.agreement.destinations)
+
+
+def build_problem(scenario: Scenario, pins: tuple[Pin, ...] = (),
+                  widest_lanes: bool = False) -> Problem:
+    """Reduce a scenario to the planning problem (groups, lanes, fleet, checkpoint, phases).
+
+    Each destination's lane is the earliest arrival day a day's reception can make, or with
+    ``widest_lanes`` the widest window of departure times (see ``_lane``).
+    """
     operation = scenario.operation
     agreement = operation.agreement
-    rules = operation.convoy_rules
     start, window_days = agreement.window.start, agreement.window.days
     may_leave = agreement.terms.may_leave
     members: dict[str, list[Person]] = defaultdict(list)
@@ -287,10 +323,8 @@ def build_problem(scenario: Scenario, pins: tuple[Pin, ...] = ()) -> Problem:
                             _priority(p for _, _, ps in entries for p in ps),
                             tuple(t for _, t, _ in entries),
                             min(pinned_days) if pinned_days else None))
-    earliest, latest = minutes(rules.departure_earliest), minutes(rules.departure_latest)
     opens, closes = minutes(operation.checkpoint.opens), minutes(operation.checkpoint.closes)
-    latest = min(latest, closes)
-    lanes = tuple(_lane(operation, d, earliest, latest, earliest) for d in agreement.destinations)
+    lanes = lanes_of(operation, widest_lanes)
     _spread_open_choices(groups, flexible, lanes)
     checkpoint = operation.checkpoint
     phase_of_day: list[int | None] = []

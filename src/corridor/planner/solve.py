@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from corridor.domain import Bound, BoundKind, Pin, Plan, Scenario
 from corridor.planner.bounds import day_bounds, trip_bounds
 from corridor.planner.consolidate import consolidate
 from corridor.planner.manifests import Realised, ambulance_caps, realise
-from corridor.planner.problem import MINUTES_A_DAY, Priority, Problem, build_problem, minutes
+from corridor.planner.problem import (
+    MINUTES_A_DAY,
+    Priority,
+    Problem,
+    build_problem,
+    lanes_of,
+    minutes,
+)
 from corridor.planner.schedule import Schedule, smallest_horizon
 
 Progress = Callable[[str, int, int], None]
@@ -75,16 +82,11 @@ def _quality(realised: Realised) -> tuple[int, int, int]:
             sum(len(convoy.trips) for convoy in realised.convoys))
 
 
-def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
-              progress: Progress = no_progress) -> PlanResult:
-    """Plan every household that leaves onto a vehicle, a convoy and a day."""
-    progress("problem", 0, 1)
-    problem = build_problem(scenario, pins)
-    trips = trip_bounds(problem)
-    days = day_bounds(problem, trips)
-    bounds = (*days, *trips.bounds)
+def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
+          ) -> tuple[Realised, Schedule | None]:
+    """The schedule, the manifests that follow it (the best of several fillings) and the
+    trip-saving pass over them."""
     progress("schedule", 0, 1)
-    best_day_bound = max((bound.value for bound in days), default=0)
     schedule: Schedule | None = None
     if problem.groups:
         low = max(1, min(best_day_bound, problem.window_days))
@@ -120,6 +122,32 @@ def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
     shortest = _quality(realised)[:2]
     realised = min((consolidate(problem, candidate) for candidate in tried
                     if _quality(candidate)[:2] == shortest), key=_quality)
+    return realised, schedule
+
+
+def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
+              progress: Progress = no_progress) -> PlanResult:
+    """Plan every household that leaves onto a vehicle, a convoy and a day."""
+    progress("problem", 0, 1)
+    problem = build_problem(scenario, pins)
+    trips = trip_bounds(problem)
+    days = day_bounds(problem, trips)
+    bounds = (*days, *trips.bounds)
+    best_day_bound = max((bound.value for bound in days), default=0)
+    realised, schedule = _fill(problem, seed, best_day_bound, progress)
+    # Lanes that arrive a day earlier (a narrower window of departures, see problem._lane)
+    # shorten the plan when one of them has the last arrival; when none has, the widest lanes
+    # are planned as well and the better plan kept (fewer days, then fewer trips).
+    wide = replace(problem, lanes=lanes_of(problem.operation, widest=True))
+    narrowed = {lane.destination for lane, other in zip(problem.lanes, wide.lanes, strict=True)
+                if lane != other}
+    if narrowed and realised.convoys and not any(
+            convoy.destination in narrowed and (convoy.day - problem.start).days +
+            problem.lane(convoy.destination).arrival_offset == realised.last_arrival_day
+            for convoy in realised.convoys):
+        other, other_schedule = _fill(wide, seed, best_day_bound, progress)
+        if _quality(other) < _quality(realised):
+            realised, schedule = other, other_schedule
     plan_days = realised.last_arrival_day + 1 if realised.convoys else 0
     binding = max(days, key=lambda bound: bound.value) if days else None
     proven = binding is not None and plan_days == binding.value and not realised.unplanned
