@@ -254,6 +254,9 @@ def realise(problem: Problem, schedule: Schedule | None,
     lanes = sorted(problem.lanes, key=lambda lane: (lane.latest, lane.destination))
     quotas_used: dict[int, int] = defaultdict(int)
     ambulance_cap = ambulance_caps(problem) if cap_ambulances else {}
+    cases_waiting: dict[str, int] = defaultdict(int)
+    for group in problem.groups:
+        cases_waiting[group.destination] += group.stretcher_cases
     for day in range(problem.window_days):
         if moved >= total:
             break
@@ -261,9 +264,15 @@ def realise(problem: Problem, schedule: Schedule | None,
         for lane in lanes:
             if schedule is not None:
                 target[lane.destination] += schedule.people_on(day, lane.destination)
-        for lane in _todays_lanes(problem, schedule, day, lanes, waiting, target, done,
-                                  {k for (d, k) in pinned if d == day}):
+        todays = _todays_lanes(problem, schedule, day, lanes, waiting, target, done,
+                               {k for (d, k) in pinned if d == day})
+        for index, lane in enumerate(todays):
             k = lane.destination
+            # Ambulances beyond the compulsory ones are shared with today's later convoys in
+            # proportion to what their stretcher cases need (see ``_extra_ambulances``).
+            wanted = {later.destination: _extra_ambulances(problem, later, waiting[
+                later.destination], cases_waiting[later.destination])
+                for later in todays[index:]}
             phase = problem.phase_of_day[day]
             after_schedule = schedule is None or day >= schedule.days - lane.arrival_offset - 1
             allowance = lane.reception_per_day if after_schedule else \
@@ -281,10 +290,13 @@ def realise(problem: Problem, schedule: Schedule | None,
                 made = _make_convoy(problem, lane, day, today, queues, heads, taken,
                                     fleets, allowance,
                                     0 if pinned.get((day, k)) else waiting[k],
-                                    ambulance_cap)
+                                    ambulance_cap, wanted[k],
+                                    sum(wanted.values()) - wanted[k])
                 if made is None:
                     break
                 convoy, people = made
+                cases_waiting[k] -= sum(len(line.on_stretcher) for trip in convoy.trips
+                                        for line in trip.lines)
                 convoys.append(convoy)
                 allowance -= people
                 done[k] += people
@@ -305,6 +317,17 @@ def realise(problem: Problem, schedule: Schedule | None,
                  for key, queue in queues.items() for group in queue[heads[key]:]
                  if group.group_id not in taken for household in group.households]
     return Realised(convoys, unplanned, last_arrival)
+
+
+def _extra_ambulances(problem: Problem, lane: Lane, people: int, cases: int) -> int:
+    """Ambulances beyond the compulsory ones that each of a destination's remaining convoys
+    (one a day of reception for its people waiting) needs for its stretcher cases waiting."""
+    stretchers = problem.ambulances.stretchers
+    if cases <= 0 or people <= 0 or stretchers <= 0:
+        return 0
+    convoys = -(-people // max(1, lane.reception_per_day))
+    return max(0, -(-cases // (convoys * stretchers)) -
+               problem.operation.convoy_rules.min_ambulances_per_convoy)
 
 
 def ambulance_caps(problem: Problem) -> dict[str, int]:
@@ -422,7 +445,7 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
                  queues: dict[tuple[str, int], list[Group]],
                  heads: dict[tuple[str, int], int], taken: set[int],
                  fleets: dict[VehicleKind, _Fleet], allowance: int, waiting: int,
-                 ambulance_cap: dict[str, int],
+                 ambulance_cap: dict[str, int], wanted: int = 0, wanted_later: int = 0,
                  ) -> tuple[Convoy, int] | None:
     """The next convoy to ``lane`` on ``day`` within ``allowance`` people, or None."""
     rules = problem.operation.convoy_rules
@@ -446,6 +469,10 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
         0, rules.max_convoys_per_day - 1)
     usable = max(free_ambulances - reserve, min(free_ambulances, rules.min_ambulances_per_convoy))
     usable = min(usable, ambulance_cap.get(lane.destination, usable))
+    extras = usable - rules.min_ambulances_per_convoy
+    if wanted_later > 0 and extras > 0:
+        # Today's later convoys need extra ambulances too: this one takes its share only.
+        usable -= extras - min(extras, ceil(extras * wanted / (wanted + wanted_later)))
     # and leave most of the convoy's places to buses.
     usable = min(usable, max(rules.min_ambulances_per_convoy,
                              min(rules.max_vehicles_per_convoy, checkpoint_vehicles) // 5))

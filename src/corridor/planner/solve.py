@@ -126,10 +126,15 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
 
 
 def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
-              progress: Progress = no_progress) -> PlanResult:
-    """Plan every household that leaves onto a vehicle, a convoy and a day."""
+              progress: Progress = no_progress, widest_lanes: bool = False) -> PlanResult:
+    """Plan every household that leaves onto a vehicle, a convoy and a day.
+
+    With ``widest_lanes``, only the widest window of departures for each destination (the
+    re-planned tail of a plan: its first convoys must not arrive on the day that the kept
+    convoys of the day before arrive).
+    """
     progress("problem", 0, 1)
-    problem = build_problem(scenario, pins)
+    problem = build_problem(scenario, pins, widest_lanes)
     trips = trip_bounds(problem)
     days = day_bounds(problem, trips)
     bounds = (*days, *trips.bounds)
@@ -141,7 +146,7 @@ def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
     wide = replace(problem, lanes=lanes_of(problem.operation, widest=True))
     narrowed = {lane.destination for lane, other in zip(problem.lanes, wide.lanes, strict=True)
                 if lane != other}
-    if narrowed and realised.convoys and not any(
+    if narrowed and not widest_lanes and realised.convoys and not any(
             convoy.destination in narrowed and (convoy.day - problem.start).days +
             problem.lane(convoy.destination).arrival_offset == realised.last_arrival_day
             for convoy in realised.convoys):
