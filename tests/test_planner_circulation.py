@@ -206,3 +206,25 @@ def test_every_day_bound_is_at_most_the_planners_days_on_small_fleets() -> None:
         assert check_plan(scenario, plan) == []
         best = plan.best_bound(BoundKind.DAYS)
         assert best is not None and best.value <= plan.days
+
+
+def test_a_convoy_to_jarablus_leaves_early_enough_to_arrive_the_same_day() -> None:
+    """Jarablus is 16 hours away: leaving at 08:00 or later arrives the next day, leaving before
+    arrives the same evening. 90 people (reception 100) clear the checkpoint by 06:18, so the
+    plan takes one day, as the reception bound says, not two."""
+    scenario = _scenario(90, buses=2, ambulances=1, reception=100, destination="jarablus")
+    plan = make_plan(scenario).plan
+    assert check_plan(scenario, plan) == []
+    assert [convoy.departure.time() < time(8) for convoy in plan.convoys] == [True]
+    assert plan.days == 1 and plan.proven_optimal_days
+
+
+def test_a_large_reception_keeps_the_widest_departure_window() -> None:
+    """With 1,000 people a day to receive, the checkpoint (300 an hour) cannot clear them before
+    08:00: Jarablus's convoys leave from 08:00 to 14:00 and arrive the next day."""
+    scenario = _scenario(900, buses=20, ambulances=2, reception=1000, destination="jarablus")
+    lane = build_problem(scenario).lane("jarablus")
+    assert (lane.earliest, lane.latest, lane.arrival_offset) == (480, 840, 1)
+    plan = make_plan(scenario).plan
+    assert check_plan(scenario, plan) == []
+    assert all(convoy.departure.time() >= time(8) for convoy in plan.convoys)
