@@ -516,9 +516,12 @@ def _circulation_bound(problem: Problem, start: int = 0, allowance: int = 0) -> 
             for intercept, slope in _top_luggage(problem, k):
                 rows.append(([(top, 1.0), (x, -slope)], -inf, intercept))
             on_buses = 0  # households only a bus can carry may be among those who left
+        # Arrivals within the span (its first ``offset`` days have none from here; with a
+        # quota before, all of k's people may have left already: then no such days count).
+        offset = 0 if start else turn[k].offset
         rows += [
             ([(convoys, reception), *gone], float(people[k]), inf),
-            ([(span, reception), *gone], float(people[k] + reception * turn[k].offset), inf),
+            ([(span, reception), *gone], float(people[k] + reception * offset), inf),
             ([(ambulance, 1.0), (convoys, -float(rules.min_ambulances_per_convoy))], 0.0, inf),
             ([(bus, 1.0), (ambulance, 1.0), (lorry, 1.0),
               (convoys, -float(rules.max_vehicles_per_convoy))], -inf, 0.0),
@@ -528,7 +531,7 @@ def _circulation_bound(problem: Problem, start: int = 0, allowance: int = 0) -> 
             ([(bus, 1.0)], float(on_buses), inf),
             ([(bus, float(hold)), (lorry, float(truck)), (ambulance, float(ambulance_hold)),
               *gone_luggage], float(luggage[k]), inf),
-            ([(span, 1.0)], float(turn[k].offset + 1), inf),
+            ([(span, 1.0)], float(offset + 1), inf),
         ]
     if early:
         rows.append((early, -inf, float(allowance)))
