@@ -130,22 +130,58 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _report(rate: float, clients: int, latencies: list[float], cpu: float) -> float:
+def _report(rate: float, clients: int, latencies: list[float], cpu: float,
+            server_cpu: float | None) -> float:
     p50, p99 = _percentile(latencies, 0.50), _percentile(latencies, 0.99)
     mark = "ok" if p99 <= LATENCY_TARGET_MS else "over"
+    served = ("" if server_cpu is None else
+              f", the server's {server_cpu * 1000 / max(1, len(latencies)):.2f} ms")
     print(f"  {rate:6.0f} scans/s, {clients} clients, {len(latencies):,} scans: "
-          f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms  [{mark}]; the load generator's CPU "
-          f"{cpu * 1000 / max(1, len(latencies)):.2f} ms a scan", flush=True)
+          f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms  [{mark}]; CPU a scan: the load generator's "
+          f"{cpu * 1000 / max(1, len(latencies)):.2f} ms{served}", flush=True)
     return p99
 
 
+def _server_cpu(pid: int | None) -> float | None:
+    """CPU seconds the server process and its children (workers) have used, from /proc; None
+    for a server this script did not start, or without /proc."""
+    if pid is None:
+        return None
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for process in [str(pid), *children]:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+    return total
+
+
 def _measured(base: str, token: str, operation: str, scans: list[tuple[str, str]],
-              rate: float, clients: int, seconds: float, run: str) -> tuple[list[float], float]:
-    """The latencies of one open-loop run, and the CPU seconds this process spent on it."""
-    started = time.process_time()
+              rate: float, clients: int, seconds: float, run: str,
+              server: int | None) -> tuple[list[float], float, float | None]:
+    """The latencies of one open-loop run, the CPU seconds this process spent on it, and the
+    server's (when this script started it)."""
+    started, serving = time.process_time(), _server_cpu(server)
     latencies = asyncio.run(_open_loop(base, token, operation, scans, rate, clients, seconds,
                                        run))
-    return latencies, time.process_time() - started
+    served = _server_cpu(server)
+    return (latencies, time.process_time() - started,
+            None if served is None or serving is None else served - serving)
+
+
+def _sequential(base: str, token: str, operation: str, scans: list[tuple[str, str]],
+                count: int, server: int | None) -> None:
+    """``count`` check-ins one after another on one connection: the cost of a scan without
+    queueing, which the load on the machine disturbs much less than latencies under load."""
+    start = time.perf_counter()
+    _latencies, _cpu, served = _measured(base, token, operation, scans, 1_000_000, 1,
+                                         count / 1_000_000, "sequential", server)
+    wall = (time.perf_counter() - start) * 1000 / count
+    cost = "" if served is None else f", the server's CPU {served * 1000 / count:.2f} ms"
+    print(f"Sequential: {count:,} scans one after another: {wall:.2f} ms a scan{cost}",
+          flush=True)
 
 
 def _sync(base: str, token: str, operation: str, scans: list[tuple[str, str]],
@@ -233,6 +269,9 @@ def main() -> None:
     parser.add_argument("--rates", default="100,200,300,400,500,600,800",
                         help="The rates tried for the highest one with p99 <= 100 ms.")
     parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--sequential", type=int, default=1000,
+                        help="Scans sent one after another first, for the cost of one scan "
+                             "(0: none).")
     parser.add_argument("--workers", type=int, default=1,
                         help="With --start-server: `corridor serve --workers N`.")
     arguments = parser.parse_args()
@@ -265,16 +304,19 @@ def main() -> None:
               f"{backend} database, {arguments.workers} server process(es), load average "
               f"{os.getloadavg()[0]:.1f}, {len(scans):,} households", flush=True)
         asyncio.run(_open_loop(base, token, operation, scans, 50, 10, 2, "warm"))
+        pid = None if server is None else server.pid
+        if arguments.sequential:
+            _sequential(base, token, operation, scans, arguments.sequential, pid)
         print("Target: 200 scans/s from 100 clients, p99 <= 100 ms")
         _report(arguments.rate, arguments.clients, *_measured(
             base, token, operation, scans, arguments.rate, arguments.clients,
-            arguments.seconds, "target"))
+            arguments.seconds, "target", pid))
         print("Highest rate with p99 <= 100 ms:")
         best = 0.0
         for rate in (float(r) for r in arguments.rates.split(",")):
             p99 = _report(rate, arguments.clients, *_measured(
                 base, token, operation, scans, rate, arguments.clients, arguments.seconds,
-                f"r{rate:.0f}"))
+                f"r{rate:.0f}", pid))
             if p99 > LATENCY_TARGET_MS:
                 break
             best = rate
