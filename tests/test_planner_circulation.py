@@ -26,9 +26,11 @@ from corridor.domain import (
     Scenario,
     VehicleKind,
     VehicleTrip,
+    Vulnerability,
 )
 from corridor.planner import make_plan
 from corridor.planner.bounds import day_bounds, trip_bounds, turnarounds
+from corridor.planner.manifests import ambulance_caps
 from corridor.planner.problem import build_problem
 from tests import builders
 
@@ -228,3 +230,25 @@ def test_a_large_reception_keeps_the_widest_departure_window() -> None:
     plan = make_plan(scenario).plan
     assert check_plan(scenario, plan) == []
     assert all(convoy.departure.time() >= time(8) for convoy in plan.convoys)
+
+
+def test_convoys_keep_to_their_compulsory_ambulances_only_when_the_fleet_is_that_small() -> None:
+    """Two convoys a day on two-day round trips need four ambulance pairs away at once: with
+    five ambulances a convoy takes its two (the spare one cannot make a third pair), with
+    twelve it may take two and the four spare; a destination whose stretcher cases the
+    compulsory ambulances of its convoys cannot carry is never held to its minimum."""
+    small = build_problem(_scenario(400, buses=4, ambulances=5, min_ambulances=2,
+                                    reception=200))
+    assert ambulance_caps(small) == {"idlib": 2}
+    large = build_problem(_scenario(400, buses=4, ambulances=12, min_ambulances=2,
+                                    reception=200))
+    assert ambulance_caps(large) == {"idlib": 6}
+    base = _scenario(40, buses=4, ambulances=5, min_ambulances=2, reception=200)
+    cases = tuple(replace(person, needs_stretcher=True,
+                          vulnerabilities=frozenset({Vulnerability.MEDICAL_EMERGENCY}))
+                  if index % 4 == 0 else person for index, person in enumerate(base.persons))
+    # Ten stretcher cases, one convoy (40 people, reception 200): two ambulances of one
+    # stretcher each cannot carry them, so the convoy takes what it needs.
+    assert ambulance_caps(build_problem(replace(base, persons=cases))) == {}
+    plan = make_plan(replace(base, persons=cases)).plan
+    assert check_plan(replace(base, persons=cases), plan) == []
