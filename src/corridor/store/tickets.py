@@ -17,7 +17,8 @@ SQLite's ``BEGIN IMMEDIATE`` does the same.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -80,11 +81,7 @@ def current_tickets(database: Database, operation_id: str, household_ids: Iterab
     wanted = sorted(set(household_ids))
     when = _aware(issued_at, "issued_at")
     custody = database.custody
-    with database._errors(), database._writing() as connection:
-        database._require_schema(connection)
-        _choose_operation(connection, operation_id)
-        _lock(connection, operation_id)
-        _require_households(connection, operation_id, wanted)
+    with _changing(database, operation_id, wanted) as connection:
         revoked = _revocation_list(connection, operation_id, when)
         issued = _issued(connection, operation_id, wanted)
         newest: dict[str, tuple[int, datetime]] = {}
@@ -123,11 +120,7 @@ def reissue(database: Database, operation_id: str, household_id: str, *, actor: 
     why = _reason(reason)
     when = _aware(issued_at, "issued_at")
     custody = database.custody
-    with database._errors(), database._writing() as connection:
-        database._require_schema(connection)
-        _choose_operation(connection, operation_id)
-        _lock(connection, operation_id)
-        _require_households(connection, operation_id, [household_id])
+    with _changing(database, operation_id, [household_id]) as connection:
         highest = connection.execute(
             select(func.max(tickets.c.serial)).where(tickets.c.operation_id == operation_id,
                                                      tickets.c.household_id == household_id)
@@ -161,11 +154,7 @@ def revoke(database: Database, operation_id: str, household_id: str, *, actor: s
     why = _reason(reason)
     when = _aware(revoked_at, "revoked_at")
     custody = database.custody
-    with database._errors(), database._writing() as connection:
-        database._require_schema(connection)
-        _choose_operation(connection, operation_id)
-        _lock(connection, operation_id)
-        _require_households(connection, operation_id, [household_id])
+    with _changing(database, operation_id, [household_id]) as connection:
         revoked = _revocation_list(connection, operation_id, when)
         serials = _issued(connection, operation_id, [household_id]).get(household_id, {})
         if serial is None:
@@ -270,6 +259,19 @@ def merged(first: RevocationList, second: RevocationList) -> RevocationList:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _changing(database: Database, operation_id: str,
+              household_ids: list[str]) -> Iterator[Connection]:
+    """A write transaction on the operation's tickets: the operation's ticket lock held, and
+    every household checked to be in its registry (:class:`NotFound` otherwise)."""
+    with database._errors(), database._writing() as connection:
+        database._require_schema(connection)
+        _choose_operation(connection, operation_id)
+        _lock(connection, operation_id)
+        _require_households(connection, operation_id, household_ids)
+        yield connection
 
 
 def _lock(connection: Connection, operation_id: str) -> None:
