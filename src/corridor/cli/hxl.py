@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 
 from corridor.cli.console import out
-from corridor.cli.identity import open_database, permitted
-from corridor.cli.options import DatabaseOption, OperationOption, disclosure_policy, settings_for
+from corridor.cli.identity import acting
+from corridor.cli.options import DatabaseOption, OperationOption, disclosure_policy
 from corridor.domain import AlreadyExists, InvalidValue
 from corridor.interop.hxl import Origin
 from corridor.security.permissions import Action
@@ -56,13 +56,10 @@ def report_hxl(
     origin = Origin(origin_adm1, origin_adm2)
     if out_file.exists() and not force:
         raise AlreadyExists(f"{out_file} exists already; pass --force to overwrite it")
-    settings = settings_for(database)
-    policy = disclosure_policy(settings)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.FIGURES_EXPORT, chosen)
+    with acting(database, operation, Action.FIGURES_EXPORT) as (db, settings, chosen,
+                                                               principal):
         written = write_hxl(db, chosen, out_file, day=chosen_day, org=org, origin=origin,
-                            policy=policy, actor=principal.label,
+                            policy=disclosure_policy(settings), actor=principal.label,
                             reason="public HXL export")
     span = (f"{written.days[0]}" if len(written.days) == 1
             else f"{written.days[0]} to {written.days[-1]}")

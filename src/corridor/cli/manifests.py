@@ -16,8 +16,8 @@ from typing import Annotated
 import typer
 
 from corridor.cli.console import err, out
-from corridor.cli.identity import open_database, permitted, write_private
-from corridor.cli.options import DatabaseOption, OperationOption, settings_for
+from corridor.cli.identity import acting, write_private
+from corridor.cli.options import DatabaseOption, OperationOption
 from corridor.cli.progress import progress_bar
 from corridor.domain.errors import AlreadyExists, InvalidValue
 from corridor.security.permissions import Action
@@ -55,11 +55,9 @@ def manifests_command(
     if not reason.strip():
         raise InvalidValue("say why you print these records (--reason); it is kept in the "
                            "audit log", "reason")
-    settings = settings_for(database)
     now = datetime.now(UTC)
-    with open_database(settings) as db:
-        chosen = db.choose_operation(operation)
-        principal = permitted(db, settings, Action.MANIFESTS_PRINT, chosen)
+    with acting(database, operation, Action.MANIFESTS_PRINT) as (db, _settings, chosen,
+                                                                principal):
         printed = gather_manifests(db, principal, chosen, convoy, reason=reason, now=now,
                                    target=out_file.name)
     with progress_bar(err, "Drawing manifests") as progress:
