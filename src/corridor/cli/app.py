@@ -18,9 +18,11 @@ from corridor.cli.console import err, out
 from corridor.cli.identity import acting, ensure_keyring, open_database, permitted, signed_in
 from corridor.cli.options import DatabaseOption, OperationOption, settings_for
 from corridor.cli.planning import (
+    PinsUnmeetable,
     PlanRejected,
     checked,
     parse_pins,
+    pin_conflicts_view,
     plan_view,
     plan_with_progress,
     read_plan_file,
@@ -268,8 +270,11 @@ def plan(
     operation: OperationOption = None,
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same plan.")] = 0,
     pin: Annotated[list[str] | None, typer.Option(
-        "--pin", help="Pin a household to a day: HOUSEHOLD=YYYY-MM-DD (repeatable).",
-        show_default=False)] = None,
+        "--pin", help="Pin a household to a day: HOUSEHOLD=YYYY-MM-DD, or to the day's N-th "
+        "convoy: HOUSEHOLD=YYYY-MM-DD/N (repeatable).", show_default=False)] = None,
+    drop_unmeetable_pins: Annotated[bool, typer.Option(
+        "--drop-unmeetable-pins", help="Plan without the pins that cannot be kept (listed with "
+        "their reasons) instead of refusing to plan.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show every bound and the days.")]
         = False,
     output: Annotated[Path | None, typer.Option(
@@ -285,7 +290,11 @@ def plan(
         with progress_bar(err, "Loading") as progress:
             scenario = db.load_scenario(chosen, actor=principal.label,
                                         reason=reason or "planning", progress=progress)
-        result = plan_with_progress(scenario, seed, pins, err)
+        try:
+            result = plan_with_progress(scenario, seed, pins, err, drop_unmeetable_pins)
+        except PinsUnmeetable as refused:
+            err.print(pin_conflicts_view(refused.conflicts, "pin cannot be kept"))
+            raise
         checked(scenario, result.plan)
         plan_id = db.save_plan(result.plan)
     if output is not None:

@@ -23,9 +23,12 @@ from corridor.domain import (
     VehicleKind,
 )
 from corridor.planner import PlanResult, make_plan
+from corridor.planner.pins import PinConflict, PinsUnmeetable
 
 STAGES = ("problem", "schedule", "manifests")
 SHOWN_VIOLATIONS = 50
+__all__ = ["PinsUnmeetable", "PlanRejected", "checked", "parse_pins", "pin_conflicts_view",
+           "plan_view", "plan_with_progress", "read_plan_file", "violations_view"]
 
 
 class PlanRejected(CorridorError):
@@ -41,21 +44,38 @@ class PlanRejected(CorridorError):
 
 
 def parse_pins(values: list[str]) -> tuple[Pin, ...]:
-    """Pins written HOUSEHOLD=YYYY-MM-DD."""
+    """Pins written HOUSEHOLD=YYYY-MM-DD, or HOUSEHOLD=YYYY-MM-DD/N for the day's N-th convoy."""
     pins = []
     for value in values:
         household, _, day = value.partition("=")
+        when, slash, number = day.strip().partition("/")
         try:
-            pins.append(Pin(household.strip(), date.fromisoformat(day.strip())))
+            if not household.strip() or (slash and not number.isdigit()):
+                raise ValueError(value)
+            pins.append(Pin(household.strip(), date.fromisoformat(when),
+                            f"{when}/{int(number)}" if slash else None))
         except ValueError:
-            raise InvalidValue(f"--pin {value!r} is not HOUSEHOLD=YYYY-MM-DD, for example "
-                               "--pin H0042=2017-03-21", "pin") from None
+            raise InvalidValue(f"--pin {value!r} is not HOUSEHOLD=YYYY-MM-DD or "
+                               "HOUSEHOLD=YYYY-MM-DD/N (the day's N-th convoy), for example "
+                               "--pin H0042=2017-03-21 or --pin H0042=2017-03-21/2",
+                               "pin") from None
     return tuple(pins)
 
 
+def pin_conflicts_view(conflicts: tuple[PinConflict, ...], title: str) -> RenderableType:
+    """One red panel a pin that cannot be kept, naming the household, day and constraint."""
+    shown = [Panel(f"{conflict.explanation} [{conflict.constraint}]", title=title,
+                   style="red", expand=False) for conflict in conflicts[:SHOWN_VIOLATIONS]]
+    if len(conflicts) > SHOWN_VIOLATIONS:
+        shown.append(Panel(f"... and {len(conflicts) - SHOWN_VIOLATIONS:,} more pins",
+                           style="red", expand=False))
+    return Group(*shown)
+
+
 def plan_with_progress(scenario: Scenario, seed: int, pins: tuple[Pin, ...],
-                       console: Console) -> PlanResult:
-    """Run the planner with a progress bar a stage."""
+                       console: Console, drop_unmeetable_pins: bool = False) -> PlanResult:
+    """Run the planner with a progress bar a stage; PinsUnmeetable when a pin cannot be kept
+    (unless ``drop_unmeetable_pins``)."""
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:
         tasks: dict[str, TaskID] = {stage: bar.add_task(f"Planning: {stage}", total=1)
@@ -64,7 +84,8 @@ def plan_with_progress(scenario: Scenario, seed: int, pins: tuple[Pin, ...],
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(tasks[stage], completed=done, total=max(total, 1))
 
-        result = make_plan(scenario, seed=seed, pins=pins, progress=progress)
+        result = make_plan(scenario, seed=seed, pins=pins, progress=progress,
+                           drop_unmeetable_pins=drop_unmeetable_pins)
         for task in tasks.values():
             bar.update(task, completed=bar.tasks[task].total)
     return result
@@ -124,6 +145,8 @@ def plan_view(result: PlanResult, explain: bool) -> RenderableType:
     for sentence in result.infeasibility:
         parts.append(Panel(sentence, title="cannot be done in the window", style="red",
                            expand=False))
+    if result.dropped_pins:
+        parts.append(pin_conflicts_view(result.dropped_pins, "pin not kept (dropped)"))
     if explain:
         bounds = Table(title="Lower bounds (proven)", title_justify="left")
         for column in ("kind", "bound", "value", "because"):

@@ -270,6 +270,12 @@ def build_problem(scenario: Scenario, pins: tuple[Pin, ...] = (),
     for household in scenario.households:
         if household.linked_to is not None:
             links.union(household.household_id, household.linked_to)
+    # Households pinned to one convoy travel together, as linked households do.
+    first_of_convoy: dict[str, str] = {}
+    for pin in pins:
+        if pin.convoy_id is not None:
+            links.union(first_of_convoy.setdefault(pin.convoy_id, pin.household_id),
+                        pin.household_id)
     pinned = {pin.household_id: (pin.day - start).days for pin in pins}
     unplanned: list[Unplanned] = []
     travellers: dict[str, list[tuple[Household, Traveller, list[Person]]]] = defaultdict(list)

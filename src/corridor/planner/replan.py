@@ -900,7 +900,8 @@ def _replan_tail(state: _State, leftovers: list[_Unit], after_published: date,
         return None, set()
     by_household = {pin.household_id: pin for pin in (*kept_pins, *extra_pins)}
     sub_pins = tuple(sorted(by_household.values(), key=lambda pin: pin.household_id))
-    result = make_plan(sub, seed=seed, pins=sub_pins, progress=progress, widest_lanes=True)
+    result = make_plan(sub, seed=seed, pins=sub_pins, progress=progress, widest_lanes=True,
+                       check_pins=False)
     # A held convoy's id keeps naming the held convoy: a new convoy of that day takes another.
     used = {convoy.convoy_id for convoy in state.convoys} | {
         hold.convoy_id for hold in state.disruption.holds}

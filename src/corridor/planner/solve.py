@@ -10,6 +10,14 @@ from corridor.domain import Bound, BoundKind, Pin, Plan, Scenario
 from corridor.planner.bounds import day_bounds, trip_bounds
 from corridor.planner.consolidate import consolidate
 from corridor.planner.manifests import Realised, ambulance_caps, realise
+from corridor.planner.pins import (
+    PinConflict,
+    PinsUnmeetable,
+    broken_pins,
+    name_pinned_convoys,
+    unmeetable_pins,
+    without,
+)
 from corridor.planner.problem import (
     MINUTES_A_DAY,
     Priority,
@@ -30,11 +38,16 @@ def no_progress(stage: str, done: int, total: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class PlanResult:
-    """A plan, what the aggregate schedule promised, and why people could not all be planned."""
+    """A plan, what the aggregate schedule promised, and why people could not all be planned.
+
+    ``dropped_pins``: pins that could not be kept, each with its reason, when ``make_plan`` was
+    asked to plan without them (the plan's own ``pins`` are the ones it keeps).
+    """
 
     plan: Plan
     schedule_days: int | None
     infeasibility: tuple[str, ...]
+    dropped_pins: tuple[PinConflict, ...] = ()
 
 
 def _pinned_people(problem: Problem) -> dict[tuple[int, str, Priority], int]:
@@ -126,13 +139,39 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
 
 
 def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
-              progress: Progress = no_progress, widest_lanes: bool = False) -> PlanResult:
+              progress: Progress = no_progress, widest_lanes: bool = False,
+              drop_unmeetable_pins: bool = False, check_pins: bool = True) -> PlanResult:
     """Plan every household that leaves onto a vehicle, a convoy and a day.
+
+    Pins are checked first (``pins.unmeetable_pins``) and the plan after (``pins.broken_pins``):
+    a pin that cannot be kept raises :class:`PinsUnmeetable` (nothing is planned), or with
+    ``drop_unmeetable_pins`` the plan is made without it and the pin is listed in
+    ``dropped_pins`` with its reason. So a returned plan keeps every pin it names. With
+    ``check_pins=False`` (the re-planner, which reports unkept pins itself) pins are planned as
+    far as they go, unchecked.
 
     With ``widest_lanes``, only the widest window of departures for each destination (the
     re-planned tail of a plan: its first convoys must not arrive on the day that the kept
     convoys of the day before arrive).
     """
+    if not check_pins or not pins:
+        return _make_plan(scenario, seed, pins, progress, widest_lanes)
+    day_pins = tuple(Pin(pin.household_id, pin.day) for pin in pins)
+    dropped = unmeetable_pins(scenario, build_problem(scenario, day_pins, widest_lanes), pins)
+    while True:
+        if dropped and not drop_unmeetable_pins:
+            raise PinsUnmeetable(dropped)
+        kept = without(pins, dropped)
+        result = _make_plan(scenario, seed, kept, progress, widest_lanes)
+        broken = broken_pins(result.plan, kept)
+        if not broken:
+            return replace(result, dropped_pins=dropped)
+        dropped = (*dropped, *broken)
+
+
+def _make_plan(scenario: Scenario, seed: int, pins: tuple[Pin, ...], progress: Progress,
+               widest_lanes: bool) -> PlanResult:
+    """``make_plan`` with pins taken as they are."""
     progress("problem", 0, 1)
     problem = build_problem(scenario, pins, widest_lanes)
     trips = trip_bounds(problem)
@@ -167,7 +206,7 @@ def make_plan(scenario: Scenario, seed: int = 0, pins: tuple[Pin, ...] = (),
         operation_id=scenario.operation.operation_id,
         agreement_version=scenario.operation.agreement.version,
         seed=seed,
-        convoys=tuple(realised.convoys),
+        convoys=name_pinned_convoys(tuple(realised.convoys), pins),
         unplanned=tuple(sorted((*problem.unplanned, *realised.unplanned),
                                key=lambda u: u.household_id)),
         bounds=bounds,
