@@ -8,8 +8,12 @@ from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings
 
+from corridor.domain import BoundKind
 from corridor.domain.events import Event
+from corridor.planner import make_plan
 from corridor.reports.disclosure import DisclosurePolicy, Ledger
+from corridor.synthetic import generate
+from corridor.tracking import Roster
 from corridor.tracking.dashboard import dashboard, protected_dashboard
 from corridor.tracking.projections import GROUPINGS, CountKey, StageCounts, project
 from tests.test_tracking_properties import ROSTER, histories
@@ -75,3 +79,19 @@ def test_monitors_never_see_a_small_figure_and_what_was_shown_stays(
         assert kept.published.get(key) == value, f"{key} was published as {value}"
     for line_before, line_after in zip(shown.days, again.days, strict=True):
         assert line_after.planned == line_before.planned  # the same plan: the same figures
+
+
+def test_the_binding_constraint_is_named_and_its_sentence_kept_from_monitors() -> None:
+    """The dashboard names the constraint of the best day bound and that bound; the monitors'
+    version keeps the name but not the planner's sentence (it carries registry counts, such as
+    how many people go to a destination) nor the bound."""
+    scenario = generate(2000, seed=11)
+    plan = make_plan(scenario).plan
+    best = max((b for b in plan.bounds if b.kind is BoundKind.DAYS), key=lambda b: b.value)
+    view = project(Roster(scenario, plan), [])
+    board = dashboard(view, AFTER)
+    assert (board.binding_kind, board.day_bound) == (best.constraint, best.value)
+    assert board.binding_constraint == plan.binding_constraint != ""
+    shown, _ledger = protected_dashboard(view, AFTER, DisclosurePolicy(5), Ledger())
+    assert (shown.binding_kind, shown.day_bound, shown.binding_constraint) == (
+        best.constraint, None, "")

@@ -126,3 +126,23 @@ def test_the_language_is_the_readers_choice_first(asked: str | None, cookie: str
                                                   header: str | None, expected: str) -> None:
     """The address, then the reader's cookie, then the browser's languages, then English."""
     assert i18n.choose(asked, cookie, header) == expected
+
+
+CONSTRAINTS = ("checkpoint", "reception", "fleet", "convoy rules", "seats", "luggage",
+               "ambulances")
+"""The constraints the planner's bounds come from, which the dashboard names in the reader's
+language (``constraint.`` keys, spaces as underscores)."""
+
+
+def test_every_constraint_of_the_planners_bounds_has_its_words() -> None:
+    """Each known constraint has a key in both catalogues, and a plan's bounds name no other
+    (a new constraint in the planner fails here until it has its words)."""
+    from corridor.planner import make_plan
+    from corridor.synthetic import generate
+
+    for language in i18n.LANGUAGES:
+        words = i18n.catalogue(language)
+        missing = [c for c in CONSTRAINTS if "constraint." + c.replace(" ", "_") not in words]
+        assert not missing, f"{language}: {missing}"
+    plan = make_plan(generate(2000, seed=2017)).plan
+    assert {bound.constraint for bound in plan.bounds} <= set(CONSTRAINTS)

@@ -23,7 +23,7 @@ from corridor.domain.events import (
     MedicalCase,
     Stage,
 )
-from corridor.domain.plan import Convoy
+from corridor.domain.plan import BoundKind, Convoy
 from corridor.reports.disclosure import DisclosurePolicy, Key, Ledger, protect
 from corridor.reports.revisions import RevisingBuilder
 from corridor.tracking.projections import CountKey, Projection, StageCounts
@@ -128,6 +128,12 @@ class Dashboard:
     incidents: tuple[IncidentLine, ...]
     discrepancies: tuple[DiscrepancyLine, ...]
     binding_constraint: str
+    """The planner's sentence (in English; empty for monitors: it can carry registry counts)."""
+    binding_kind: str | None
+    """The constraint of the best day bound (``checkpoint``, ``reception``, ``fleet``, ...),
+    which the pages name in the reader's language."""
+    day_bound: int | None
+    """The best proven lower bound on days (None for monitors, or with no bound)."""
     plan_days: int
     proven_optimal_days: bool
 
@@ -237,6 +243,8 @@ def dashboard(projection: Projection, now: datetime, *, medical: bool = True) ->
     ``medical`` is whether the reader may see the medical cases' ids and where they went.
     """
     scenario, plan = projection.roster.scenario, projection.roster.plan
+    binding = max((bound for bound in plan.bounds if bound.kind is BoundKind.DAYS),
+                  key=lambda bound: bound.value, default=None)
     rows = projection.counts(("convoy", "vehicle", "day"))
     total = sum(rows.values(), StageCounts())
     convoys = _convoys(projection, rows)
@@ -256,6 +264,8 @@ def dashboard(projection: Projection, now: datetime, *, medical: bool = True) ->
         incidents=tuple(_incidents(projection)),
         discrepancies=tuple(_discrepancies(projection)),
         binding_constraint=plan.binding_constraint,
+        binding_kind=None if binding is None else binding.constraint,
+        day_bound=None if binding is None else binding.value,
         plan_days=plan.days,
         proven_optimal_days=plan.proven_optimal_days,
     )
@@ -334,5 +344,5 @@ def protected_dashboard(projection: Projection, now: datetime, policy: Disclosur
                     next_hours=tuple(replace(line, checked_in=None, boarded=None,
                                              departed=None, arrived=None, trips=())
                                      for line in exact.next_hours),
-                    medical=(), discrepancies=())
+                    medical=(), discrepancies=(), binding_constraint="", day_bound=None)
     return shown, release.ledger
