@@ -78,6 +78,35 @@ def test_events_round_trip_sealed_and_filtered(
     assert verify_audit(database) == []
 
 
+def test_a_decisions_read_is_the_household_then_its_convoys_state(log: StoreEventLog) -> None:
+    """``household_and_convoys`` (one statement) gives what its two kinds of ``events`` calls
+    give, in the same order, as the in-memory log does: the household's events, then each
+    convoy's events of the kinds asked (an event in both parts is in both)."""
+    memory = MemoryEventLog()
+    rng = random.Random(5)
+    kinds = [EventKind.CHECKED_IN, EventKind.CONVOY_DEPARTED, EventKind.VEHICLE_OUT_OF_SERVICE]
+    for number in range(60):
+        kind = rng.choice(kinds)
+        moment = T0 + timedelta(seconds=number)
+        household = None if kind is not EventKind.CHECKED_IN else rng.choice(["H1", "H2"])
+        event = Event(f"n-{number}", kind, "al-waer-test", "phone-1", "officer-1", moment,
+                      moment, household_id=household, convoy_id=rng.choice(["C1", "C2", "C3"]),
+                      vehicle_id="BUS-1" if kind is EventKind.VEHICLE_OUT_OF_SERVICE else None)
+        log.append(event)
+        memory.append(event)
+    state = {EventKind.CONVOY_DEPARTED, EventKind.VEHICLE_OUT_OF_SERVICE}
+    for convoys in ([], ["C1"], ["C2", "C1"], ["C9"]):
+        expected = [e.nonce for e in log.events("al-waer-test", household_id="H1")] + [
+            e.nonce for c in sorted(convoys)
+            for e in log.events("al-waer-test", convoy_id=c, kinds=state)]
+        assert [e.nonce for e in log.household_and_convoys(
+            "al-waer-test", "H1", convoys, state)] == expected
+        assert [e.nonce for e in memory.household_and_convoys(
+            "al-waer-test", "H1", convoys, state)] == expected
+        if convoys == ["C2", "C1"]:  # the data exercise both parts
+            assert len(expected) > len(log.events("al-waer-test", household_id="H1")) > 0
+
+
 def test_ten_thousand_replayed_events_are_never_double_counted(
         log: StoreEventLog, planned: tuple[Scenario, Plan]) -> None:
     """A shuffled replay of every scan, each up to three times, projects as the clean log."""

@@ -23,7 +23,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, select
+from sqlalchemy import Select, and_, bindparam, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -54,6 +54,15 @@ _FILTERS = {
     "kinds": events.c.kind.in_(bindparam("kinds", expanding=True)),
     "since": events.c.event_id > bindparam("since"),
 }
+
+
+_HOUSEHOLD_AND_CONVOYS: Select[tuple[int, str, bytes]] = (
+    select(*_ROW).where(events.c.operation_id == bindparam("operation_id"),
+                        or_(events.c.household_id == bindparam("household_id"),
+                            and_(events.c.convoy_id.in_(bindparam("convoy_ids", expanding=True)),
+                                 events.c.kind.in_(bindparam("kinds", expanding=True)))))
+    .order_by(events.c.event_id))
+"""What a decision about a household reads: its events and its convoys' state, at once."""
 
 
 @lru_cache(maxsize=len(_FILTERS) ** 2 * 4)
@@ -245,6 +254,30 @@ class StoreEventLog:
         with self._connection(write=False) as connection:
             rows = connection.execute(_events_query(filters), parameters).all()
         return [self._decode(operation_id, row) for row in rows]
+
+    def household_and_convoys(self, operation_id: str, household_id: str,
+                              convoy_ids: Collection[str],
+                              kinds: Collection[EventKind]) -> Sequence[Event]:
+        """The household's events, then the convoys' events of ``kinds``, in one statement."""
+        wanted = sorted(set(convoy_ids))
+        parameters: dict[str, Any] = {"operation_id": operation_id,
+                                      "household_id": household_id}
+        if wanted:
+            statement = _HOUSEHOLD_AND_CONVOYS
+            parameters |= {"convoy_ids": wanted, "kinds": sorted(k.value for k in kinds)}
+        else:
+            statement = _events_query(("household_id",))
+        with self._connection(write=False) as connection:
+            rows = connection.execute(statement, parameters).all()
+        household: list[Event] = []
+        convoys: dict[str, list[Event]] = {convoy_id: [] for convoy_id in wanted}
+        for row in rows:
+            event = self._decode(operation_id, row)
+            if event.household_id == household_id:
+                household.append(event)
+            if event.convoy_id in convoys and event.kind in kinds:
+                convoys[event.convoy_id].append(event)
+        return household + [event for convoy_id in wanted for event in convoys[convoy_id]]
 
     def _decode(self, operation_id: str, row: Sequence[Any]) -> Event:
         event_id: int = row[0]

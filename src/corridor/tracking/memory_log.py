@@ -66,6 +66,15 @@ class MemoryEventLog:
                 and (kinds is None or event.kind in kinds)
                 and (since is None or (event.event_id or 0) > since)]
 
+    def household_and_convoys(self, operation_id: str, household_id: str,
+                              convoy_ids: Collection[str],
+                              kinds: Collection[EventKind]) -> Sequence[Event]:
+        """The household's events, then the convoys' events of ``kinds``."""
+        found = list(self.events(operation_id, household_id=household_id))
+        for convoy_id in sorted(set(convoy_ids)):
+            found.extend(self.events(operation_id, convoy_id=convoy_id, kinds=kinds))
+        return found
+
     @contextmanager
     def lock_household(self, operation_id: str, household_id: str) -> Iterator[None]:
         """Hold the household while a decision about it is read, made and appended."""

@@ -60,6 +60,14 @@ class EventLog(Protocol):
         """
         ...
 
+    def household_and_convoys(self, operation_id: str, household_id: str,
+                              convoy_ids: Collection[str],
+                              kinds: Collection[EventKind]) -> Sequence[Event]:
+        """``events(household_id=...)`` followed by ``events(convoy_id=c, kinds=kinds)`` for
+        each convoy, in ``event_id`` order within each part: what a decision about a household
+        reads, which a store may fetch in one round trip."""
+        ...
+
     def lock_household(self, operation_id: str,
                        household_id: str) -> AbstractContextManager[None]:
         """Hold the household while a decision about it is read, made and appended."""

@@ -191,9 +191,8 @@ def _decided(log: EventLog, context: ScanContext, household_id: str | None, nonc
 def _view(log: EventLog, context: ScanContext, household_id: str,
           convoy_ids: Collection[str | None] = ()) -> Projection:
     """The household's members as the events stand, with the state of the given convoys."""
-    events = list(log.events(context.operation_id, household_id=household_id))
-    for convoy_id in {c for c in convoy_ids if c is not None}:
-        events.extend(log.events(context.operation_id, convoy_id=convoy_id, kinds=_CONVOY_STATE))
+    events = log.household_and_convoys(context.operation_id, household_id,
+                                       {c for c in convoy_ids if c is not None}, _CONVOY_STATE)
     return project(context.roster, events, context.roster.members(household_id))
 
 
