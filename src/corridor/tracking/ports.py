@@ -28,8 +28,8 @@ class EventLog(Protocol):
     - ``lock_household`` is held by a use case while it reads a household's events, decides and
       appends: two concurrent scans of the same household (two phones boarding it at once) are
       decided one after the other, so exactly one is accepted and the other sees it. The SQL
-      store implements it with a row lock on the household (``SELECT ... FOR UPDATE`` on
-      PostgreSQL) or ``BEGIN IMMEDIATE`` on SQLite, and commits the append when the block
+      store implements it with a transaction-scoped advisory lock on the household on
+      PostgreSQL or ``BEGIN IMMEDIATE`` on SQLite, and commits the append when the block
       ends; an exception inside the block rolls back. It is not re-entrant.
     """
 
