@@ -5,6 +5,8 @@ here. It never checks its own work: ``corridor.checker`` does, independently.
 """
 
 from corridor.planner.bounds import l2_bound
+from corridor.planner.pins import PinConflict, PinsUnmeetable
 from corridor.planner.solve import PlanResult, make_plan, no_progress
 
-__all__ = ["PlanResult", "l2_bound", "make_plan", "no_progress"]
+__all__ = ["PinConflict", "PinsUnmeetable", "PlanResult", "l2_bound", "make_plan",
+           "no_progress"]

@@ -218,10 +218,17 @@ def _departure(problem: Problem, lane: Lane, today: _Day, people: int, vehicles:
 
 def realise(problem: Problem, schedule: Schedule | None,
             progress: Callable[[int, int], None], larger_first: bool = False,
-            cap_ambulances: bool = True) -> Realised:
+            cap_ambulances: bool = True, follow: bool = False,
+            light_first: bool = False) -> Realised:
     """Turn the aggregate schedule into convoys of named vehicles, day by day.
 
     With ``cap_ambulances``, convoys take no more ambulances than ``ambulance_caps`` allows.
+    With ``follow`` (a schedule of whole convoys, ``solve_schedule(whole_solutions=...)``),
+    each day sends convoys to the schedule's destinations of that day and no others, each as
+    full as reception, vehicles and the checkpoint allow. With ``light_first``, a convoy takes
+    households with heavy luggage whenever its free trucks have room for it, whatever their
+    priority, and lighter households otherwise, so that the trucks leave full and convoys
+    without one fill their seats.
     """
     rules = problem.operation.convoy_rules
     # Three queues a destination: groups with stretcher cases wait for ambulances, the others
@@ -266,6 +273,11 @@ def realise(problem: Problem, schedule: Schedule | None,
                 target[lane.destination] += schedule.people_on(day, lane.destination)
         todays = _todays_lanes(problem, schedule, day, lanes, waiting, target, done,
                                {k for (d, k) in pinned if d == day})
+        if follow and schedule is not None and day < schedule.days:
+            # Following a schedule of whole convoys: its destinations of the day, no others.
+            todays = _pinned_first([lane for lane in lanes if waiting.get(lane.destination) and (
+                schedule.people_on(day, lane.destination) > 0.5
+                or (day, lane.destination) in pinned)], {k for (d, k) in pinned if d == day})
         for index, lane in enumerate(todays):
             k = lane.destination
             # Ambulances beyond the compulsory ones are shared with today's later convoys in
@@ -278,7 +290,9 @@ def realise(problem: Problem, schedule: Schedule | None,
             allowance = lane.reception_per_day if after_schedule else \
                 min(lane.reception_per_day, max(_busloads(problem, target[k] - done[k]),
                                                 round(target[k] - done[k])))
-            if allowance < min(waiting[k], problem.buses.seats, lane.reception_per_day) / 2 \
+            if follow and not after_schedule:
+                allowance = lane.reception_per_day  # the convoy the schedule sends, as full
+            elif allowance < min(waiting[k], problem.buses.seats, lane.reception_per_day) / 2 \
                     and not pinned.get((day, k)):
                 continue  # a nearly empty convoy wastes its ambulances and a convoy a day
             allowance = max(allowance, pinned.get((day, k), 0))
@@ -291,7 +305,7 @@ def realise(problem: Problem, schedule: Schedule | None,
                                     fleets, allowance,
                                     0 if pinned.get((day, k)) else waiting[k],
                                     ambulance_cap, wanted[k],
-                                    sum(wanted.values()) - wanted[k])
+                                    sum(wanted.values()) - wanted[k], light_first)
                 if made is None:
                     break
                 convoy, people = made
@@ -446,7 +460,7 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
                  heads: dict[tuple[str, int], int], taken: set[int],
                  fleets: dict[VehicleKind, _Fleet], allowance: int, waiting: int,
                  ambulance_cap: dict[str, int], wanted: int = 0, wanted_later: int = 0,
-                 ) -> tuple[Convoy, int] | None:
+                 light_first: bool = False) -> tuple[Convoy, int] | None:
     """The next convoy to ``lane`` on ``day`` within ``allowance`` people, or None."""
     rules = problem.operation.convoy_rules
     checkpoint_people = int(problem.people_per_minute * (lane.latest - problem.opens)) - \
@@ -515,9 +529,10 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
         kind = _STRETCHER
         if group is None:
             heavy, light = peek(_HEAVY), peek(_LIGHT)
-            if heavy is not None and (light is None or (
-                    excess + _excess(heavy, share) <= budget and
-                    _rank(heavy) <= _rank(light)) or _rank(heavy)[:3] < _rank(light)[:3]):
+            fits = heavy is not None and excess + _excess(heavy, share) <= budget
+            if heavy is not None and (light is None or (fits and light_first) or (
+                    fits and _rank(heavy) <= _rank(light)) or (
+                    not light_first and _rank(heavy)[:3] < _rank(light)[:3])):
                 group, kind = heavy, _HEAVY
             else:
                 group, kind = light, _LIGHT

@@ -28,6 +28,9 @@ import numpy as np
 
 from corridor.planner.problem import Priority, Problem
 
+WHOLE_NODE_LIMIT = 20_000
+"""Branch-and-bound nodes of the schedule with whole convoys and vehicles (small problems)."""
+
 SIMPLEX_ITERATION_LIMIT = 5_000_000
 """Deterministic limit on the work of one solve (HiGHS has no deterministic time limit)."""
 
@@ -105,11 +108,15 @@ def trip_cost(problem: Problem) -> float:
 
 def solve_schedule(problem: Problem, days: int, seed: int,
                    pinned: dict[tuple[int, str, Priority], int] | None = None,
-                   ) -> Schedule | None:
+                   whole_solutions: int = 0) -> Schedule | None:
     """The best schedule whose last arrival is on day ``days - 1``, or None if there is none.
 
     Everything is counted fractionally, convoys too: making convoys whole (a mixed-integer
-    programme) was tried and was ten times slower at 20,600 people for no shorter plan.
+    programme) was tried and was ten times slower at 20,600 people for no shorter plan. With
+    ``whole_solutions`` > 0, vehicles and convoys of each day and destination are whole numbers
+    (for small problems, see ``solve.WHOLE_SLOTS``): HiGHS stops after that many improving
+    solutions or ``WHOLE_NODE_LIMIT`` nodes, both counts, so the same problem gives the same
+    schedule; None when it finds none by then.
     """
     operation = problem.operation
     rules = operation.convoy_rules
@@ -225,11 +232,14 @@ def solve_schedule(problem: Problem, days: int, seed: int,
         if pin not in x:
             return None
         model.row([(x[pin], 1.0)], lower=float(count))
-    return _run(model, days, x, seed)
+    integers = [column for columns in vehicles.values() for column in columns] \
+        if whole_solutions > 0 else []
+    return _run(model, days, x, seed, integers, whole_solutions)
 
 
 def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
-         seed: int) -> Schedule | None:
+         seed: int, integers: list[int] | None = None, solutions: int = 0,
+         ) -> Schedule | None:
     # The core class, not the highspy.Highs wrapper: the wrapper prints a banner on standard
     # output as it is made, before output_flag can be turned off, and the CLI's output is ours.
     solver = highspy._core._Highs()
@@ -244,6 +254,11 @@ def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
     solver.addRows(len(model.row_lower), np.array(model.row_lower), np.array(model.row_upper),
                    len(model.indices), np.array(model.starts, dtype=np.int32),
                    np.array(model.indices, dtype=np.int32), np.array(model.values))
+    if integers:
+        solver.setOptionValue("mip_max_nodes", WHOLE_NODE_LIMIT)
+        solver.setOptionValue("mip_max_improving_sols", solutions)
+        solver.changeColsIntegrality(len(integers), np.array(integers, dtype=np.int32),
+                                     np.array([1] * len(integers), dtype=np.uint8))
     solver.run()
     solution = solver.getSolution()
     has_solution = solver.getInfo().primal_solution_status == 2  # feasible point found

@@ -26,7 +26,14 @@ from corridor.planner.problem import (
     lanes_of,
     minutes,
 )
-from corridor.planner.schedule import Schedule, smallest_horizon
+from corridor.planner.schedule import Schedule, smallest_horizon, solve_schedule
+
+WHOLE_SLOTS = 60
+"""Days of the window x destinations up to which a schedule of whole convoys and vehicles is
+tried when the plan is longer than the best day bound (2,000 people: 14 x 3 = 42; 20,600: 174)."""
+
+WHOLE_SOLUTION_LIMITS = (5, 50)
+"""Improving solutions the whole schedule stops after, tried in turn (counts, not time)."""
 
 Progress = Callable[[str, int, int], None]
 """Progress callback: (stage, done, total)."""
@@ -129,6 +136,26 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
         tried.append(other)
         if _quality(other) < _quality(realised):
             realised = other
+    # Whole convoys: on a small problem whose plan is longer than the bound, a schedule with
+    # whole convoys and vehicles (a mixed-integer programme at the bound's horizon), followed
+    # convoy by convoy, heavy luggage on the trucks and light households in the other convoys.
+    # (At 2,000 people this reaches the bound of 8 days where the others take 10: their last
+    # convoys carried remainders of 30 to 40 people that the trucks' timing left behind.)
+    horizon = max(1, best_day_bound)
+    if schedule is not None and horizon < realised.last_arrival_day + 1 and \
+            horizon <= problem.window_days and \
+            problem.window_days * len(problem.lanes) <= WHOLE_SLOTS:
+        for solutions in WHOLE_SOLUTION_LIMITS:
+            whole = solve_schedule(problem, horizon, seed, _pinned_people(problem), solutions)
+            if whole is None:
+                break
+            other = realise(problem, whole, lambda d, t: progress("manifests", d, t),
+                            follow=True, light_first=True)
+            tried.append(other)
+            if _quality(other) < _quality(realised):
+                realised = other
+            if not realised.unplanned and realised.last_arrival_day + 1 <= horizon:
+                break
     # Fewer trips from the same days: households moved between vehicles and convoys (part of
     # the manifests stage for the progress bar). Every filling as short as the best gets the
     # pass, and the one with fewest trips after it is kept (the first on a tie).
