@@ -171,6 +171,8 @@ def _check_release(result: SitrepResult, language: str) -> None:
     ids |= {line.incident_id for line in sitrep.incidents}
     for name in sorted(ids, key=len, reverse=True):  # ids are not counts: "2017-03-18/1"
         text = text.replace(name, " ")
+    # Nor is the operation's name, which its coordinator chose ("... 2,000 leaving").
+    text = text.replace(sitrep.operation_name, " ")
     for words in LABELS.values():  # fixed words with digits in them: "0 to 4", "3 %"
         if re.search(r"\d", words[language]) and "{" not in words[language]:  # type: ignore[index]
             text = text.replace(words[language], " ")  # type: ignore[index]
