@@ -219,7 +219,7 @@ def _departure(problem: Problem, lane: Lane, today: _Day, people: int, vehicles:
 def realise(problem: Problem, schedule: Schedule | None,
             progress: Callable[[int, int], None], larger_first: bool = False,
             cap_ambulances: bool = True, follow: bool = False,
-            light_first: bool = False) -> Realised:
+            light_first: bool = False, keep_priority: bool = False) -> Realised:
     """Turn the aggregate schedule into convoys of named vehicles, day by day.
 
     With ``cap_ambulances``, convoys take no more ambulances than ``ambulance_caps`` allows.
@@ -227,8 +227,9 @@ def realise(problem: Problem, schedule: Schedule | None,
     each day sends convoys to the schedule's destinations of that day and no others, each as
     full as reception, vehicles and the checkpoint allow. With ``light_first``, a convoy takes
     households with heavy luggage whenever its free trucks have room for it, whatever their
-    priority, and lighter households otherwise, so that the trucks leave full and convoys
-    without one fill their seats.
+    priority (with ``keep_priority``: unless a lighter household of a higher priority waits),
+    and lighter households otherwise, so that the trucks leave full and convoys without one
+    fill their seats.
     """
     rules = problem.operation.convoy_rules
     # Three queues a destination: groups with stretcher cases wait for ambulances, the others
@@ -305,7 +306,8 @@ def realise(problem: Problem, schedule: Schedule | None,
                                     fleets, allowance,
                                     0 if pinned.get((day, k)) else waiting[k],
                                     ambulance_cap, wanted[k],
-                                    sum(wanted.values()) - wanted[k], light_first)
+                                    sum(wanted.values()) - wanted[k], light_first,
+                                    keep_priority)
                 if made is None:
                     break
                 convoy, people = made
@@ -460,7 +462,8 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
                  heads: dict[tuple[str, int], int], taken: set[int],
                  fleets: dict[VehicleKind, _Fleet], allowance: int, waiting: int,
                  ambulance_cap: dict[str, int], wanted: int = 0, wanted_later: int = 0,
-                 light_first: bool = False) -> tuple[Convoy, int] | None:
+                 light_first: bool = False, keep_priority: bool = False,
+                 ) -> tuple[Convoy, int] | None:
     """The next convoy to ``lane`` on ``day`` within ``allowance`` people, or None."""
     rules = problem.operation.convoy_rules
     checkpoint_people = int(problem.people_per_minute * (lane.latest - problem.opens)) - \
@@ -530,7 +533,8 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
         if group is None:
             heavy, light = peek(_HEAVY), peek(_LIGHT)
             fits = heavy is not None and excess + _excess(heavy, share) <= budget
-            if heavy is not None and (light is None or (fits and light_first) or (
+            if heavy is not None and (light is None or (fits and light_first and (
+                    not keep_priority or _rank(heavy)[:3] <= _rank(light)[:3])) or (
                     fits and _rank(heavy) <= _rank(light)) or (
                     not light_first and _rank(heavy)[:3] < _rank(light)[:3])):
                 group, kind = heavy, _HEAVY

@@ -102,6 +102,20 @@ def _quality(realised: Realised) -> tuple[int, int, int]:
             sum(len(convoy.trips) for convoy in realised.convoys))
 
 
+def _priority_quality(problem: Problem, realised: Realised) -> tuple[int, int, float, int]:
+    """People left behind, days, priority-weighted arrival days, then trips: the schedule's
+    own order of objectives (smaller is better)."""
+    weights = problem.operation.priorities
+    priority = {household.household_id: group.priority.weight(weights)
+                for group in problem.groups for household in group.households}
+    arrival = {lane.destination: lane.arrival_offset for lane in problem.lanes}
+    weighted = sum(priority.get(line.household_id, 0.0) * (
+        (convoy.day - problem.start).days + arrival.get(convoy.destination, 0) + 1)
+        for convoy in realised.convoys for trip in convoy.trips for line in trip.lines)
+    left, days, trips = _quality(realised)
+    return (left, days, weighted, trips)
+
+
 def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
           ) -> tuple[Realised, Schedule | None]:
     """The schedule, the manifests that follow it (the best of several fillings) and the
@@ -149,19 +163,26 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
             whole = solve_schedule(problem, horizon, seed, _pinned_people(problem), solutions)
             if whole is None:
                 break
-            other = realise(problem, whole, lambda d, t: progress("manifests", d, t),
-                            follow=True, light_first=True)
-            tried.append(other)
+            # Two fillings of it: heavy luggage first whatever the priority, and the same but
+            # never before a lighter household of a higher priority; of the two, the fewer
+            # days, then the earlier priority-weighted arrival, then fewer trips (the
+            # schedule's own order), so medical emergencies wait only where it saves a day.
+            fillings = [realise(problem, whole, lambda d, t: progress("manifests", d, t),
+                                follow=True, light_first=True, keep_priority=keep)
+                        for keep in (True, False)]
+            tried.extend(fillings)
+            other = min(fillings, key=_quality)
             if _quality(other) < _quality(realised):
                 realised = other
-            if not realised.unplanned and realised.last_arrival_day + 1 <= horizon:
-                break
+            if not fillings[0].unplanned and fillings[0].last_arrival_day + 1 <= horizon:
+                break  # at the bound with priority order kept: nothing better to search for
     # Fewer trips from the same days: households moved between vehicles and convoys (part of
     # the manifests stage for the progress bar). Every filling as short as the best gets the
     # pass, and the one with fewest trips after it is kept (the first on a tie).
     shortest = _quality(realised)[:2]
     realised = min((consolidate(problem, candidate) for candidate in tried
-                    if _quality(candidate)[:2] == shortest), key=_quality)
+                    if _quality(candidate)[:2] == shortest),
+                   key=lambda candidate: _priority_quality(problem, candidate))
     return realised, schedule
 
 
