@@ -154,6 +154,8 @@ def show_install_qr(console: Console, files: TlsFiles, install_url: str, https: 
     drawn = io.StringIO()
     segno.make(install_url, error="m").terminal(out=drawn, compact=True)
     console.print(f"Phones: scan this to install corridor's local authority ({install_url}),"
-                  f" then open {https}")
+                  f" then open {https}", soft_wrap=True)
     console.print(drawn.getvalue(), end="", highlight=False, markup=False)
-    console.print(f"Authority fingerprint (SHA-256): {files.fingerprint}")
+    # Never wrapped: a fingerprint broken over two lines is harder to compare, and to copy.
+    console.print(f"Authority fingerprint (SHA-256): {files.fingerprint}", soft_wrap=True,
+                  highlight=False)
