@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil
+from typing import NamedTuple
 
 import highspy
 import numpy as np
@@ -68,26 +69,53 @@ class TripBounds:
     arrival-day bound)."""
 
 
+class _Largest(NamedTuple):
+    """The largest vehicle of each kind, measure by measure (a relaxation: the bounds let every
+    trip be as large as the largest)."""
+
+    bus_seats: int
+    hold: int
+    truck: int
+    ambulance_seats: int
+    stretchers: int
+    ambulance_hold: int
+
+
+def _largest(problem: Problem) -> _Largest:
+    buses, trucks, ambulances = (problem.buses.vehicles, problem.trucks.vehicles,
+                                 problem.ambulances.vehicles)
+    return _Largest(max((v.seats for v in buses), default=0),
+                    max((v.luggage_capacity for v in buses), default=0),
+                    max((v.luggage_capacity for v in trucks), default=0),
+                    max((v.seats for v in ambulances), default=0),
+                    max((v.stretchers for v in ambulances), default=0),
+                    max((v.luggage_capacity for v in ambulances), default=0))
+
+
+def _chosen(problem: Problem) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """People, stretcher cases and luggage pieces by destination, of the households that chose
+    it (a destination the planner chose binds no plan: they count for none)."""
+    people: dict[str, int] = defaultdict(int)
+    cases: dict[str, int] = defaultdict(int)
+    luggage: dict[str, int] = defaultdict(int)
+    for group in problem.groups:
+        if not group.chosen_by_planner:
+            people[group.destination] += group.people
+            cases[group.destination] += group.stretcher_cases
+            luggage[group.destination] += group.luggage_pieces
+    return people, cases, luggage
+
+
 def trip_bounds(problem: Problem) -> TripBounds:
     """Lower bounds on bus, ambulance and truck trips for each destination."""
     rules = problem.operation.convoy_rules
-    seats = max((v.seats for v in problem.buses.vehicles), default=0)
-    hold = max((v.luggage_capacity for v in problem.buses.vehicles), default=0)
-    truck = max((v.luggage_capacity for v in problem.trucks.vehicles), default=0)
-    stretchers = max((v.stretchers for v in problem.ambulances.vehicles), default=0)
-    ambulance_seats = max((v.seats for v in problem.ambulances.vehicles), default=0)
+    largest = _largest(problem)
+    seats, hold, truck = largest.bus_seats, largest.hold, largest.truck
+    stretchers, ambulance_seats = largest.stretchers, largest.ambulance_seats
     riders = bus_riders(problem)
-    luggage: dict[str, int] = defaultdict(int)
-    stretcher_cases: dict[str, int] = defaultdict(int)
-    seated: dict[str, int] = defaultdict(int)
-    chosen: dict[str, int] = defaultdict(int)
-    for group in problem.groups:
-        if group.chosen_by_planner:
-            continue  # a plan may send them anywhere: they count for no destination
-        luggage[group.destination] += group.luggage_pieces
-        stretcher_cases[group.destination] += group.stretcher_cases
-        seated[group.destination] += group.people - group.stretcher_cases
-        chosen[group.destination] += group.people
+    chosen, stretcher_cases, luggage = _chosen(problem)
+    seated: dict[str, int] = defaultdict(int, {k: chosen[k] - stretcher_cases[k]
+                                               for k in chosen})
     buses: dict[str, int] = {}
     ambulances: dict[str, int] = {}
     trucks: dict[str, int] = {}
@@ -182,7 +210,11 @@ def _arrival_day_bound(problem: Problem, reception: int, people: int, stretcher_
     fewest = rules.min_ambulances_per_convoy
     if people <= 0 or reception <= 0 or seats <= 0:
         return 0
-    most = -(-reception // seats)  # more buses than that carry no one more on one day
+    # More buses than a day's reception fills carry no one more, but households that only a
+    # bus can carry may need a bus each (three households of 4, 4 and 3 in buses of 6 seats:
+    # three buses for 11 people), so a day may have as many buses as those households, and
+    # never more than its reception (a bus with nobody on it is no use).
+    most = max(-(-reception // seats), min(on_buses, reception))
     sizes = range(most + 1)
     # Columns: days with b buses (b = 0..most), extra ambulances, trucks.
     cost = [float(b + fewest) for b in sizes] + [1.0, 1.0]
@@ -462,21 +494,11 @@ def _circulation_bound(problem: Problem, start: int = 0, allowance: int = 0) -> 
     """
     rules = problem.operation.convoy_rules
     kinds = (problem.buses, problem.ambulances, problem.trucks)
-    bus_seats = max((v.seats for v in problem.buses.vehicles), default=0)
-    hold = max((v.luggage_capacity for v in problem.buses.vehicles), default=0)
-    truck = max((v.luggage_capacity for v in problem.trucks.vehicles), default=0)
-    ambulance_seats = max((v.seats for v in problem.ambulances.vehicles), default=0)
-    stretchers = max((v.stretchers for v in problem.ambulances.vehicles), default=0)
-    ambulance_hold = max((v.luggage_capacity for v in problem.ambulances.vehicles), default=0)
-    people: dict[str, int] = defaultdict(int)
-    cases: dict[str, int] = defaultdict(int)
-    luggage: dict[str, int] = defaultdict(int)
-    for group in problem.groups:
-        if group.chosen_by_planner:
-            continue  # a plan may send them anywhere: they count for no destination
-        people[group.destination] += group.people
-        cases[group.destination] += group.stretcher_cases
-        luggage[group.destination] += group.luggage_pieces
+    largest = _largest(problem)
+    bus_seats, hold, truck = largest.bus_seats, largest.hold, largest.truck
+    ambulance_seats, stretchers = largest.ambulance_seats, largest.stretchers
+    ambulance_hold = largest.ambulance_hold
+    people, cases, luggage = _chosen(problem)
     if start and sum(people.values()) <= allowance:
         return None  # the quotas let everyone leave before: nothing to add
     riders = bus_riders(problem)
