@@ -25,6 +25,11 @@ SLOT_NODES = 2_000
 the bound is the solver's proven dual bound, still a bound."""
 
 
+def _count(number: int, one: str, many: str) -> str:
+    """'1 luggage truck', '2 luggage trucks'."""
+    return f"{number:,} {one if number == 1 else many}"
+
+
 def _ceil_div(numerator: int, denominator: int) -> int:
     return -(-numerator // denominator)
 
@@ -596,9 +601,11 @@ def _circulation_bound(problem: Problem, start: int = 0, allowance: int = 0) -> 
     quota = (f"; at most {allowance:,} people leave in the first {start} days (quotas)"
              if start else "")
     return Bound(BoundKind.DAYS, f"fleet circulation in whole days{after}", value, "fleet",
-                 f"{len(problem.buses.vehicles):,} buses, {len(problem.ambulances.vehicles):,} "
-                 f"ambulances ({rules.min_ambulances_per_convoy} a convoy) and "
-                 f"{len(problem.trucks.vehicles):,} luggage trucks, each back for another "
+                 f"{_count(len(problem.buses.vehicles), 'bus', 'buses')}, "
+                 f"{_count(len(problem.ambulances.vehicles), 'ambulance', 'ambulances')} "
+                 f"({rules.min_ambulances_per_convoy} a convoy) and "
+                 f"{_count(len(problem.trucks.vehicles), 'luggage truck', 'luggage trucks')}, "
+                 f"each back for another "
                  f"departure only whole days later ({_gaps(problem, turn)}){quota}, carry "
                  f"everyone in whole vehicles and convoys in no fewer than {value} days")
 
