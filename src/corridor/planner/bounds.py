@@ -323,6 +323,23 @@ def day_bounds(problem: Problem, trips: TripBounds) -> tuple[Bound, ...]:
     return tuple(bounds)
 
 
+def _quota_ends(problem: Problem) -> list[tuple[int, int]]:
+    """(days, people): at the end of each phase with a quota among those that open the window,
+    the days since its start and the most people its quotas let leave by then (days in no
+    phase let nobody leave). Empty without phases: every day of the window is open."""
+    ends: list[tuple[int, int]] = []
+    allowed = 0
+    for day, phase in enumerate(problem.phase_of_day if problem.phase_quotas else ()):
+        quota = problem.phase_quotas[phase] if phase is not None else 0
+        if quota is None:
+            break
+        if day + 1 < len(problem.phase_of_day) and problem.phase_of_day[day + 1] == phase:
+            continue  # the end of this phase is where a bound is taken
+        allowed += quota
+        ends.append((day + 1, allowed))
+    return ends
+
+
 def _quota_bounds(problem: Problem, forced: dict[str, int], people_a_day: int) -> list[Bound]:
     """Reception and checkpoint bounds after the phases that open the window with a quota.
 
@@ -330,17 +347,7 @@ def _quota_bounds(problem: Problem, forced: dict[str, int], people_a_day: int) -
     leave; everyone else leaves after, at the same daily rates.
     """
     bounds: list[Bound] = []
-    if not problem.phase_quotas:
-        return bounds  # no phases: every day of the window is open
-    allowed = 0
-    for day, phase in enumerate(problem.phase_of_day):
-        quota = problem.phase_quotas[phase] if phase is not None else 0
-        if quota is None:
-            break
-        if day + 1 < len(problem.phase_of_day) and problem.phase_of_day[day + 1] == phase:
-            continue  # the end of this phase is where the bound is taken
-        allowed += quota
-        after = day + 1
+    for after, allowed in _quota_ends(problem):
         name = f"after {after} days of quota"
         for lane in problem.lanes:
             left = forced[lane.destination] - allowed
@@ -439,17 +446,7 @@ def turnarounds(problem: Problem) -> dict[str, _Turnaround]:
 def _circulation_bounds(problem: Problem) -> list[Bound]:
     """The whole-day circulation bound from the window's start, and after each run of phases
     with a quota that opens the window (only their quotas leave before; see below)."""
-    starts = [(0, 0)]
-    if problem.phase_quotas:
-        allowed = 0
-        for day, phase in enumerate(problem.phase_of_day):
-            quota = problem.phase_quotas[phase] if phase is not None else 0
-            if quota is None:
-                break
-            if day + 1 < len(problem.phase_of_day) and problem.phase_of_day[day + 1] == phase:
-                continue
-            allowed += quota
-            starts.append((day + 1, allowed))
+    starts = [(0, 0), *_quota_ends(problem)]
     found = (_circulation_bound(problem, start, allowed) for start, allowed in starts)
     return [bound for bound in found if bound is not None]
 
