@@ -319,21 +319,12 @@ class _State:
     def seat_in_ambulance(self, convoy: _Convoy, ambulance: _Ambulance, entry: _Entry) -> None:
         ambulance.changed = True
         ambulance.seated.append(entry)
-        ambulance.seats_free -= len(entry.persons)
-        convoy.loose[entry.household_id] = convoy.loose.get(entry.household_id, 0) + \
-            entry.luggage
-        convoy.overflow += entry.luggage
-        self._people(convoy, entry.group, len(entry.persons))
+        self._ambulance_seats(convoy, ambulance, entry, 1)
         previous = self.where.pop(entry.household_id, None)
 
         def back() -> None:
             ambulance.seated.remove(entry)
-            ambulance.seats_free += len(entry.persons)
-            convoy.loose[entry.household_id] -= entry.luggage
-            if not convoy.loose[entry.household_id]:
-                del convoy.loose[entry.household_id]
-            convoy.overflow -= entry.luggage
-            self._people(convoy, entry.group, -len(entry.persons))
+            self._ambulance_seats(convoy, ambulance, entry, -1)
             if previous is not None:
                 self.where[entry.household_id] = previous
         self.journal.append(back)
@@ -343,21 +334,25 @@ class _State:
         ambulance.changed = True
         position = ambulance.seated.index(entry)
         del ambulance.seated[position]
-        ambulance.seats_free += len(entry.persons)
-        convoy.loose[entry.household_id] -= entry.luggage
-        if not convoy.loose[entry.household_id]:
-            del convoy.loose[entry.household_id]
-        convoy.overflow -= entry.luggage
-        self._people(convoy, entry.group, -len(entry.persons))
+        self._ambulance_seats(convoy, ambulance, entry, -1)
 
         def back() -> None:
             ambulance.seated.insert(position, entry)
-            ambulance.seats_free -= len(entry.persons)
-            convoy.loose[entry.household_id] = convoy.loose.get(entry.household_id, 0) + \
-                entry.luggage
-            convoy.overflow += entry.luggage
-            self._people(convoy, entry.group, len(entry.persons))
+            self._ambulance_seats(convoy, ambulance, entry, 1)
         self.journal.append(back)
+
+    def _ambulance_seats(self, convoy: _Convoy, ambulance: _Ambulance, entry: _Entry,
+                         sign: int) -> None:
+        """Count ``entry`` in (``sign`` 1) or out of (-1) an ambulance's seats: its people, and
+        its luggage, which an ambulance has no hold for, loose in the convoy for its trucks."""
+        ambulance.seats_free -= sign * len(entry.persons)
+        loose = convoy.loose.get(entry.household_id, 0) + sign * entry.luggage
+        if loose:
+            convoy.loose[entry.household_id] = loose
+        else:
+            convoy.loose.pop(entry.household_id, None)
+        convoy.overflow += sign * entry.luggage
+        self._people(convoy, entry.group, sign * len(entry.persons))
 
     def move_line(self, source: _Convoy, ambulance: _Ambulance, line: ManifestLine,
                   target: _Convoy, to: _Ambulance, group: Group) -> None:
