@@ -13,21 +13,6 @@ from corridor.web.schemas import ERRORS, ScanAction, ScanIn, ScanOut, UploadIn, 
 router = APIRouter(prefix="/api/v1/operations/{operation_id}", tags=["scans"],
                    responses=ERRORS)
 
-SCAN_THREADS = 4
-"""Worker threads that decide scans at once. Scans of one database take turns for its write
-lock anyway; more threads only fight over the interpreter lock with the event loop that reads
-the next requests (measured: with anyio's 40, p99 grew several fold at 200 scans a second)."""
-
-_scan_threads: anyio.CapacityLimiter | None = None
-
-
-def _scan_limiter() -> anyio.CapacityLimiter:
-    global _scan_threads  # noqa: PLW0603 (made on first use, inside the event loop)
-    if _scan_threads is None:
-        _scan_threads = anyio.CapacityLimiter(SCAN_THREADS)
-    return _scan_threads
-
-
 OperationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -40,7 +25,7 @@ async def scan(operation_id: OperationId, action: ScanAction, body: ScanIn, desk
     # than a thread for each dependency, the handler and the answer's serialisation; the
     # answer, built as a ScanOut, is written as it is rather than validated a second time.
     answer = await anyio.to_thread.run_sync(desk.scan_answered, token, operation_id, action,
-                                            body, limiter=_scan_limiter())
+                                            body, limiter=desk.scan_threads)
     return Response(answer.model_dump_json(), media_type="application/json")
 
 
