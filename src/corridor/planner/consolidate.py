@@ -152,11 +152,10 @@ class _State:
         self.groups = {h.household_id: g for g in problem.groups for h in g.households}
         groups = self.groups
         self.travellers = {h.household_id: h for g in problem.groups for h in g.households}
-        lanes = {lane.destination: lane for lane in problem.lanes}
         for index, convoy in enumerate(realised.convoys):
             day = (convoy.day - problem.start).days
-            lane = lanes[convoy.destination]
             departure = convoy.departure.hour * 60 + convoy.departure.minute
+            lane = problem.lane_at(convoy.destination, departure)
             state = _Convoy(index, convoy.convoy_id, day, lane, departure, [], [], [],
                             original=convoy)
             self._load(state, convoy, groups)

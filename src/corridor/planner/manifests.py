@@ -261,6 +261,7 @@ def realise(problem: Problem, schedule: Schedule | None,
     last_arrival = -1
     lanes = sorted(problem.lanes, key=lambda lane: (lane.latest, lane.destination))
     quotas_used: dict[int, int] = defaultdict(int)
+    received: dict[tuple[str, int], int] = defaultdict(int)  # people by arrival day
     ambulance_cap = ambulance_caps(problem) if cap_ambulances else {}
     cases_waiting: dict[str, int] = defaultdict(int)
     for group in problem.groups:
@@ -271,7 +272,8 @@ def realise(problem: Problem, schedule: Schedule | None,
         today = _Day()
         for lane in lanes:
             if schedule is not None:
-                target[lane.destination] += schedule.people_on(day, lane.destination)
+                target[lane.destination] += schedule.people_on(day, lane.destination) + \
+                    schedule.early_on(day, lane.destination)
         todays = _todays_lanes(problem, schedule, day, lanes, waiting, target, done,
                                {k for (d, k) in pinned if d == day})
         if follow and schedule is not None and day < schedule.days:
@@ -279,6 +281,12 @@ def realise(problem: Problem, schedule: Schedule | None,
             todays = _pinned_first([lane for lane in lanes if waiting.get(lane.destination) and (
                 schedule.people_on(day, lane.destination) > 0.5
                 or (day, lane.destination) in pinned)], {k for (d, k) in pinned if d == day})
+        # Early lanes (``Problem.early_lanes``) only where the schedule sends people in them:
+        # their convoys leave first, before the checkpoint serves the day's other lanes.
+        early = [lane for lane in problem.early_lanes if schedule is not None and
+                 day < schedule.days and waiting.get(lane.destination) and
+                 schedule.early_on(day, lane.destination) > 0.5]
+        todays = sorted([*early, *todays], key=lambda lane: lane.latest) if early else todays
         for index, lane in enumerate(todays):
             k = lane.destination
             # Ambulances beyond the compulsory ones are shared with today's later convoys in
@@ -287,19 +295,33 @@ def realise(problem: Problem, schedule: Schedule | None,
                 later.destination], cases_waiting[later.destination])
                 for later in todays[index:]}
             phase = problem.phase_of_day[day]
+            arrival = day + lane.arrival_offset
+            reception = lane.reception_per_day - received[k, arrival]
             after_schedule = schedule is None or day >= schedule.days - lane.arrival_offset - 1
             allowance = lane.reception_per_day if after_schedule else \
                 min(lane.reception_per_day, max(_busloads(problem, target[k] - done[k]),
                                                 round(target[k] - done[k])))
-            if follow and not after_schedule:
+            quota = problem.phase_quotas[phase] if phase is not None else None
+            phase_ends = False
+            if quota is not None and quota < problem.people and not after_schedule \
+                    and not follow:
+                # A quota shared by destinations: a busload more here is one less where the
+                # schedule needs it (at 100,000 people, Jarablus's every seat of the first
+                # phase), so no rounding up to busloads, and on the phase's last day what
+                # the schedule has left goes, however few.
+                allowance = min(lane.reception_per_day, round(target[k] - done[k]))
+                phase_ends = day + 1 >= len(problem.phase_of_day) or \
+                    problem.phase_of_day[day + 1] != phase
+            if lane in early:
+                assert schedule is not None
+                allowance = round(schedule.early_on(day, k))  # part of a day's reception
+            elif follow and not after_schedule:
                 allowance = lane.reception_per_day  # the convoy the schedule sends, as full
             elif allowance < min(waiting[k], problem.buses.seats, lane.reception_per_day) / 2 \
-                    and not pinned.get((day, k)):
+                    and not pinned.get((day, k)) and not (phase_ends and allowance > 0):
                 continue  # a nearly empty convoy wastes its ambulances and a convoy a day
-            allowance = max(allowance, pinned.get((day, k), 0))
-            if phase is not None and problem.phase_quotas[phase] is not None:
-                quota = problem.phase_quotas[phase]
-                assert quota is not None
+            allowance = min(max(allowance, pinned.get((day, k), 0)), reception)
+            if quota is not None and phase is not None:
                 allowance = min(allowance, quota - quotas_used[phase])
             while allowance > 0 and today.convoys < rules.max_convoys_per_day:
                 made = _make_convoy(problem, lane, day, today, queues, heads, taken,
@@ -315,6 +337,7 @@ def realise(problem: Problem, schedule: Schedule | None,
                                         for line in trip.lines)
                 convoys.append(convoy)
                 allowance -= people
+                received[k, arrival] += people
                 done[k] += people
                 waiting[k] -= people
                 moved += people

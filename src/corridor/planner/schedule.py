@@ -20,13 +20,13 @@ cost on trips.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import floor
 
 import highspy
 import numpy as np
 
-from corridor.planner.problem import Priority, Problem
+from corridor.planner.problem import Lane, Priority, Problem
 
 WHOLE_NODE_LIMIT = 20_000
 """Branch-and-bound nodes of the schedule with whole convoys and vehicles (small problems)."""
@@ -40,14 +40,20 @@ class Schedule:
     """The aggregate schedule for a horizon of ``days`` days: people by day and destination.
 
     Counts are fractional; the manifests turn them into whole households and vehicles.
+    ``early``: people who leave in a destination's early lane (``Problem.early_lanes``).
     """
 
     days: int
     people: dict[tuple[int, str], float]
+    early: dict[tuple[int, str], float] = field(default_factory=dict)
 
     def people_on(self, day: int, destination: str) -> float:
-        """People the schedule sends on ``day`` to ``destination``."""
+        """People the schedule sends on ``day`` to ``destination`` in its lane."""
         return self.people.get((day, destination), 0.0)
+
+    def early_on(self, day: int, destination: str) -> float:
+        """People the schedule sends on ``day`` to ``destination`` in its early lane."""
+        return self.early.get((day, destination), 0.0)
 
 
 @dataclass
@@ -125,52 +131,64 @@ def solve_schedule(problem: Problem, days: int, seed: int,
     bus, ambulance, truck = problem.buses, problem.ambulances, problem.trucks
     model = _Model([], [], [], [], [], [], [], [])
     cost = trip_cost(problem)
-    x: dict[tuple[int, str, Priority], int] = {}
-    s: dict[tuple[int, str], int] = {}
-    vehicles: dict[tuple[int, str], tuple[int, int, int, int]] = {}
-    for lane in problem.lanes:
+    # A lane of each destination, and an early lane for some (``Problem.early_lanes``): an
+    # entry each; columns by (day, entry). The early lane is only for the days it shortens the
+    # schedule: its people count as arriving when the lane's would, so it saves no one a day.
+    entries: list[Lane] = [*problem.lanes, *problem.early_lanes]
+    main = {lane.destination: lane for lane in problem.lanes}
+    x: dict[tuple[int, int, Priority], int] = {}
+    s: dict[tuple[int, int], int] = {}
+    vehicles: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+    for entry, lane in enumerate(entries):
         k = lane.destination
         classes = [c for c in Priority if people.get((k, c), 0) > 0]
         if not classes:
             continue
+        early = lane is not main[k]
         for d in range(0, days - lane.arrival_offset):
             phase = problem.phase_of_day[d] if d < len(problem.phase_of_day) else None
             if problem.phase_quotas and (phase is None or k not in
                                          problem.phase_destinations[phase]):
                 continue
             for c in classes:
-                arrival = d + lane.arrival_offset + 1
-                x[d, k, c] = model.column(c.weight(weights) * arrival)
+                arrival = d + main[k].arrival_offset + 1
+                x[d, entry, c] = model.column(c.weight(weights) * arrival)
             if stretchers.get(k):
-                s[d, k] = model.column(0.0)
-            vehicles[d, k] = (model.column(cost),
-                              model.column(cost),
-                              model.column(cost),
-                              model.column(cost / 10))
+                s[d, entry] = model.column(0.0)
+            vehicles[d, entry] = (model.column(cost * (2 if early else 1)),
+                                  model.column(cost * (2 if early else 1)),
+                                  model.column(cost * (2 if early else 1)),
+                                  model.column(cost / 10 * (2 if early else 1)))
     if not x:
         return None
     # Everyone leaves, stretcher cases among the medical emergencies.
     by_key: dict[tuple[str, Priority], list[int]] = defaultdict(list)
-    for (_day, k, c), column in x.items():
-        by_key[k, c].append(column)
+    for (_day, entry, c), column in x.items():
+        by_key[entries[entry].destination, c].append(column)
     for key, total in people.items():
         columns = by_key.get(key)
         if not columns:
             return None
         model.row([(column, 1.0) for column in columns], total, total)
     stretcher_columns: dict[str, list[int]] = defaultdict(list)
-    for (d, k), column in s.items():
-        stretcher_columns[k].append(column)
-        model.row([(column, 1.0), (x[d, k, Priority.MEDICAL], -1.0)], upper=0.0)
+    for (d, entry), column in s.items():
+        stretcher_columns[entries[entry].destination].append(column)
+        model.row([(column, 1.0), (x[d, entry, Priority.MEDICAL], -1.0)], upper=0.0)
     for k, total in stretchers.items():
         if total:
             if not stretcher_columns.get(k):
                 return None
             model.row([(column, 1.0) for column in stretcher_columns[k]], total, total)
-    # Vehicles of each (day, destination): seats, stretchers, luggage, convoys.
-    for (d, k), (buses, ambulances, trucks, convoys) in vehicles.items():
-        riders = [(x[d, k, c], 1.0) for c in Priority if (d, k, c) in x]
-        stretcher_column = s.get((d, k))
+    # Vehicles of each (day, lane): seats, stretchers, luggage, convoys.
+    arriving: dict[tuple[int, str], list[tuple[int, float]]] = defaultdict(list)
+    two_lanes = {lane.destination for lane in problem.early_lanes}
+    for (d, entry), (buses, ambulances, trucks, convoys) in vehicles.items():
+        lane = entries[entry]
+        k = lane.destination
+        riders = [(x[d, entry, c], 1.0) for c in Priority if (d, entry, c) in x]
+        if k in two_lanes:
+            arriving[d + lane.arrival_offset, k] += riders
+        stretcher_column = s.get((d, entry))
         share = companion_share.get(k, 0.0)
         seat_row = [*riders, (buses, -float(bus.seats))]
         if stretcher_column is not None:
@@ -180,42 +198,47 @@ def solve_schedule(problem: Problem, days: int, seed: int,
             model.row([(stretcher_column, share), (ambulances, -float(ambulance.seats))],
                       upper=0.0)
         model.row(seat_row, upper=0.0)
-        luggage_row = [(x[d, k, c], luggage_per_person.get((k, c), 0.0))
-                       for c in Priority if (d, k, c) in x]
+        luggage_row = [(x[d, entry, c], luggage_per_person.get((k, c), 0.0))
+                       for c in Priority if (d, entry, c) in x]
         model.row([*luggage_row, (buses, -float(bus.luggage_capacity)),
                    (trucks, -float(truck.luggage_capacity))], upper=0.0)
         model.row([(buses, 1.0), (ambulances, 1.0), (trucks, 1.0),
                    (convoys, -float(rules.max_vehicles_per_convoy))], upper=0.0)
         model.row([(convoys, float(rules.min_ambulances_per_convoy)), (ambulances, -1.0)],
                   upper=0.0)
-        reception = problem.lane(k).reception_per_day
-        model.row(riders, upper=float(reception))
+        if k not in two_lanes:
+            model.row(riders, upper=float(lane.reception_per_day))
         # Everyone in a convoy arrives together, so a convoy carries at most a day's reception
         # (and what its buses seat): fractional convoys must still be enough for their people.
+        reception = lane.reception_per_day
         per_convoy = min(reception, (rules.max_vehicles_per_convoy -
                                      rules.min_ambulances_per_convoy) * max(1, bus.seats))
         model.row([*riders, (convoys, -float(per_convoy))], upper=0.0)
-    # Each day: convoys, and the checkpoint before each destination's last departure.
-    deadlines = sorted({lane.latest for lane in problem.lanes})
+    # Reception by day of arrival, where a destination's two lanes arrive on the same days.
+    for (_arrival, k), riders in arriving.items():
+        model.row(riders, upper=float(main[k].reception_per_day))
+    # Each day: convoys, and the checkpoint before each lane's last departure.
+    deadlines = sorted({lane.latest for lane in entries})
     for d in range(days):
-        today = [(k, cols) for (day, k), cols in vehicles.items() if day == d]
+        today = [(entry, cols) for (day, entry), cols in vehicles.items() if day == d]
         if not today:
             continue
         model.row([(cols[3], 1.0) for _, cols in today], upper=float(rules.max_convoys_per_day))
         for deadline in deadlines:
-            before = [k for k, _ in today if problem.lane(k).latest <= deadline]
+            before = [entry for entry, _ in today if entries[entry].latest <= deadline]
             if not before:
                 continue
             minutes_open = deadline - problem.opens
-            model.row([(x[d, k, c], 1.0) for k in before for c in Priority if (d, k, c) in x],
+            model.row([(x[d, entry, c], 1.0) for entry in before for c in Priority
+                       if (d, entry, c) in x],
                       upper=float(floor(problem.people_per_minute * minutes_open)))
-            model.row([(vehicles[d, k][i], 1.0) for k in before for i in range(3)],
+            model.row([(vehicles[d, entry][i], 1.0) for entry in before for i in range(3)],
                       upper=float(floor(problem.vehicles_per_minute * minutes_open)))
     # The fleet: a vehicle is busy for its round trip and rest.
     for kind_index, fleet in enumerate((bus, ambulance, truck)):
         for day in range(days):
-            busy = [(cols[kind_index], 1.0) for (d, k), cols in vehicles.items()
-                    if d <= day < d + problem.lane(k).round_trip_days]
+            busy = [(cols[kind_index], 1.0) for (d, entry), cols in vehicles.items()
+                    if d <= day < d + entries[entry].round_trip_days]
             if busy:
                 available = fleet.available_per_day[day] if day < len(
                     fleet.available_per_day) else 0
@@ -228,18 +251,20 @@ def solve_schedule(problem: Problem, days: int, seed: int,
                     if problem.phase_of_day[d] == phase]
         if in_phase:
             model.row(in_phase, upper=float(quota))
-    for pin, count in (pinned or {}).items():
-        if pin not in x:
+    for (day, k, c), count in (pinned or {}).items():
+        columns = [x[day, entry, c] for entry, lane in enumerate(entries)
+                   if lane.destination == k and (day, entry, c) in x]
+        if not columns:
             return None
-        model.row([(x[pin], 1.0)], lower=float(count))
+        model.row([(column, 1.0) for column in columns], lower=float(count))
     integers = [column for columns in vehicles.values() for column in columns] \
         if whole_solutions > 0 else []
-    return _run(model, days, x, seed, integers, whole_solutions)
+    return _run(model, days, x, entries, len(problem.lanes), seed, integers, whole_solutions)
 
 
-def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
-         seed: int, integers: list[int] | None = None, solutions: int = 0,
-         ) -> Schedule | None:
+def _run(model: _Model, days: int, x: dict[tuple[int, int, Priority], int],
+         entries: list[Lane], early_from: int, seed: int, integers: list[int] | None = None,
+         solutions: int = 0) -> Schedule | None:
     # The core class, not the highspy.Highs wrapper: the wrapper prints a banner on standard
     # output as it is made, before output_flag can be turned off, and the CLI's output is ours.
     solver = highspy._core._Highs()
@@ -266,9 +291,11 @@ def _run(model: _Model, days: int, x: dict[tuple[int, str, Priority], int],
         return None
     values = list(solution.col_value)
     people: dict[tuple[int, str], float] = defaultdict(float)
-    for (d, k, _priority), column in x.items():
-        people[d, k] += values[column]
-    return Schedule(days, dict(people))
+    early: dict[tuple[int, str], float] = defaultdict(float)
+    for (d, entry, _priority), column in x.items():
+        (early if entry >= early_from else people)[d, entries[entry].destination] += \
+            values[column]
+    return Schedule(days, dict(people), dict(early))
 
 
 def smallest_horizon(problem: Problem, low: int, high: int, seed: int,

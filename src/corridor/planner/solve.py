@@ -108,21 +108,26 @@ def _priority_quality(problem: Problem, realised: Realised) -> tuple[int, int, f
     weights = problem.operation.priorities
     priority = {household.household_id: group.priority.weight(weights)
                 for group in problem.groups for household in group.households}
-    arrival = {lane.destination: lane.arrival_offset for lane in problem.lanes}
-    weighted = sum(priority.get(line.household_id, 0.0) * (
-        (convoy.day - problem.start).days + arrival.get(convoy.destination, 0) + 1)
-        for convoy in realised.convoys for trip in convoy.trips for line in trip.lines)
+    weighted = sum(sum(priority.get(line.household_id, 0.0)
+                       for trip in convoy.trips for line in trip.lines) * (
+        (convoy.day - problem.start).days + 1 + problem.lane_at(
+            convoy.destination, convoy.departure.hour * 60 + convoy.departure.minute,
+        ).arrival_offset) for convoy in realised.convoys)
     left, days, trips = _quality(realised)
     return (left, days, weighted, trips)
 
 
 def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
+          schedule: Schedule | None = None, shorter_than: int | None = None,
           ) -> tuple[Realised, Schedule | None]:
-    """The schedule, the manifests that follow it (the best of several fillings) and the
-    trip-saving pass over them."""
+    """The schedule (unless given), the manifests that follow it (the best of several
+    fillings) and the trip-saving pass over them.
+
+    With ``shorter_than`` (a second schedule, competing with a plan of that many days), only
+    the first filling is made (at 1,000,000 people each takes 5 to 9 s), and the pass only
+    when it takes fewer days (else the plan will not be kept)."""
     progress("schedule", 0, 1)
-    schedule: Schedule | None = None
-    if problem.groups:
+    if schedule is None and problem.groups:
         low = max(1, min(best_day_bound, problem.window_days))
         schedule = smallest_horizon(problem, low, problem.window_days, seed,
                                     _pinned_people(problem))
@@ -135,15 +140,16 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
     # Convoys held to their compulsory ambulances (manifests.ambulance_caps) save a day on a
     # small fleet of ambulances, or do not and may cost a trip: both are tried, the better kept.
     fewest = problem.operation.convoy_rules.min_ambulances_per_convoy
-    if schedule is not None and fewest in ambulance_caps(problem).values():
+    if schedule is not None and fewest in ambulance_caps(problem).values() and \
+            shorter_than is None:
         other = realise(problem, schedule, lambda d, t: progress("manifests", d, t),
                         cap_ambulances=False)
         tried.append(other)
         if _quality(other) < _quality(realised):
             realised = other
     for guided, larger_first in ((True, True), (False, False), (False, True)):
-        if schedule is None or (not realised.unplanned and
-                                realised.last_arrival_day + 1 <= schedule.days):
+        if schedule is None or shorter_than is not None or (
+                not realised.unplanned and realised.last_arrival_day + 1 <= schedule.days):
             break
         other = realise(problem, schedule if guided else None,
                         lambda d, t: progress("manifests", d, t), larger_first)
@@ -180,6 +186,9 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
     # the manifests stage for the progress bar). Every filling as short as the best gets the
     # pass, and the one with fewest trips after it is kept (the first on a tie).
     shortest = _quality(realised)[:2]
+    if shorter_than is not None and (realised.unplanned or
+                                     realised.last_arrival_day + 1 >= shorter_than):
+        return realised, schedule
     realised = min((consolidate(problem, candidate) for candidate in tried
                     if _quality(candidate)[:2] == shortest),
                    key=lambda candidate: _priority_quality(problem, candidate))
@@ -226,11 +235,26 @@ def _make_plan(scenario: Scenario, seed: int, pins: tuple[Pin, ...], progress: P
     days = day_bounds(problem, trips)
     bounds = (*days, *trips.bounds)
     best_day_bound = max((bound.value for bound in days), default=0)
-    realised, schedule = _fill(problem, seed, best_day_bound, progress)
+    # Early lanes (problem.early_lanes: departures that arrive a day before the lane's) only
+    # when they shorten the schedule: each early convoy takes a convoy's ambulances for part
+    # of a day's reception. (At 100,000 people, Jarablus's first day after the quota: 59 days
+    # instead of 60.)
+    plain = replace(problem, early_lanes=())
+    realised, schedule = _fill(plain, seed, best_day_bound, progress)
+    if problem.early_lanes and schedule is not None and \
+            realised.last_arrival_day + 1 > best_day_bound:
+        early = smallest_horizon(problem, max(1, min(best_day_bound, schedule.days - 1)),
+                                 schedule.days - 1, seed, _pinned_people(problem)) \
+            if schedule.days > best_day_bound else None
+        if early is not None:
+            other, other_schedule = _fill(problem, seed, best_day_bound, progress, early,
+                                          realised.last_arrival_day + 1)
+            if _quality(other) < _quality(realised):
+                realised, schedule = other, other_schedule
     # Lanes that arrive a day earlier (a narrower window of departures, see problem._lane)
     # shorten the plan when one of them has the last arrival; when none has, the widest lanes
     # are planned as well and the better plan kept (fewer days, then fewer trips).
-    wide = replace(problem, lanes=lanes_of(problem.operation, widest=True))
+    wide = replace(plain, lanes=lanes_of(problem.operation, widest=True))
     narrowed = {lane.destination for lane, other in zip(problem.lanes, wide.lanes, strict=True)
                 if lane != other}
     if narrowed and not widest_lanes and realised.convoys and not any(
