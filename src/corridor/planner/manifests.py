@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from math import ceil
+from math import ceil, floor
 
 from corridor.domain import (
     Convoy,
@@ -287,6 +287,15 @@ def realise(problem: Problem, schedule: Schedule | None,
                  day < schedule.days and waiting.get(lane.destination) and
                  schedule.early_on(day, lane.destination) > 0.5]
         todays = sorted([*early, *todays], key=lambda lane: lane.latest) if early else todays
+        # A day the schedule fills to the checkpoint's limit: what today's later lanes cannot
+        # take (their reception, their people waiting) goes to the earlier ones, or the
+        # checkpoint's day is lost for good (at 1,000,000 people, 15 people a day when a
+        # destination ahead of the schedule by a busload takes that much less).
+        closing = max((lane.latest for lane in todays), default=problem.opens)
+        full_day = schedule is not None and day < schedule.days and bool(todays) and sum(
+            schedule.people_on(day, lane.destination) + schedule.early_on(day, lane.destination)
+            for lane in problem.lanes) >= \
+            problem.people_per_minute * (closing - problem.opens) - problem.buses.seats
         for index, lane in enumerate(todays):
             k = lane.destination
             # Ambulances beyond the compulsory ones are shared with today's later convoys in
@@ -298,7 +307,7 @@ def realise(problem: Problem, schedule: Schedule | None,
             arrival = day + lane.arrival_offset
             reception = lane.reception_per_day - received[k, arrival]
             after_schedule = schedule is None or day >= schedule.days - lane.arrival_offset - 1
-            allowance = lane.reception_per_day if after_schedule else \
+            allowance = lane.reception_per_day if after_schedule and not full_day else \
                 min(lane.reception_per_day, max(_busloads(problem, target[k] - done[k]),
                                                 round(target[k] - done[k])))
             quota = problem.phase_quotas[phase] if phase is not None else None
@@ -320,6 +329,19 @@ def realise(problem: Problem, schedule: Schedule | None,
             elif allowance < min(waiting[k], problem.buses.seats, lane.reception_per_day) / 2 \
                     and not pinned.get((day, k)) and not (phase_ends and allowance > 0):
                 continue  # a nearly empty convoy wastes its ambulances and a convoy a day
+            if full_day and lane not in early and not follow:
+                # Neither more than leaves today's later lanes what the schedule gives them,
+                # nor less than leaves the checkpoint's day unused.
+                room = {other.destination: min(waiting[other.destination],
+                                               other.reception_per_day - received[
+                                                   other.destination,
+                                                   day + other.arrival_offset])
+                        for other in todays[index + 1:] if other not in early}
+                needs = sum(min(most, max(0, round(target[other] - done[other])))
+                            for other, most in room.items())
+                left = floor(problem.people_per_minute * (closing - problem.opens)) - \
+                    today.people
+                allowance = min(max(allowance, left - sum(room.values())), left - needs)
             allowance = min(max(allowance, pinned.get((day, k), 0)), reception)
             if quota is not None and phase is not None:
                 allowance = min(allowance, quota - quotas_used[phase])
