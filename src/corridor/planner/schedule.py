@@ -14,7 +14,8 @@ vehicles within convoys, convoys within the day's limit; the checkpoint's people
 before each destination's last departure; vehicles busy for their round trip and rest within
 the fleet available each day; phases, quotas and pins. The planner looks for the smallest D (by
 bisection: feasibility is monotone in D), then minimises priority-weighted arrival days, with a
-cost on trips.
+cost on trips. A destination with an early lane (``Problem.early_lanes``) has columns for each
+of its lanes, and its reception is counted by day of arrival over both.
 """
 
 from __future__ import annotations
