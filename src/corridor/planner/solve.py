@@ -124,8 +124,10 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
     fillings) and the trip-saving pass over them.
 
     With ``shorter_than`` (a second schedule, competing with a plan of that many days), only
-    the first filling is made (at 1,000,000 people each takes 5 to 9 s), and the pass only
-    when it takes fewer days (else the plan will not be kept)."""
+    the first filling is made (at 1,000,000 people each takes 5 to 9 s), keeping the
+    schedule's split of the quotas exactly (``realise(exact_quotas=True)``: that schedule has
+    no day to spare), and the pass only when it takes fewer days (else the plan will not be
+    kept)."""
     progress("schedule", 0, 1)
     if schedule is None and problem.groups:
         low = max(1, min(best_day_bound, problem.window_days))
@@ -135,7 +137,8 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
     # Whole households and whole buses can fall behind the fractional schedule. Other ways of
     # filling the days (as far as each goes; larger households first) are sometimes shorter:
     # they are tried only then, and the best plan is kept.
-    realised = realise(problem, schedule, lambda d, t: progress("manifests", d, t))
+    realised = realise(problem, schedule, lambda d, t: progress("manifests", d, t),
+                       exact_quotas=shorter_than is not None)
     tried = [realised]
     # Convoys held to their compulsory ambulances (manifests.ambulance_caps) save a day on a
     # small fleet of ambulances, or do not and may cost a trip: both are tried, the better kept.
