@@ -234,7 +234,7 @@ def realise(problem: Problem, schedule: Schedule | None,
     each destination what the schedule gives it, not rounded up to busloads, and its last day
     sends what the schedule has left, however few (for a schedule with no day to spare: at
     100,000 people Jarablus needs every seat of the first phase the 59-day schedule gives it;
-    elsewhere the rounding saves trips: 6 at 20,600 people, seeds 1 to 3).
+    elsewhere the rounding saves trips: 1 to 9 at 20,600 people, seeds 1 to 3).
     """
     rules = problem.operation.convoy_rules
     # Three queues a destination: groups with stretcher cases wait for ambulances, the others
@@ -291,15 +291,22 @@ def realise(problem: Problem, schedule: Schedule | None,
         early = [lane for lane in problem.early_lanes if schedule is not None and
                  day < schedule.days and waiting.get(lane.destination) and
                  schedule.early_on(day, lane.destination) > 0.5]
-        todays = sorted([*early, *todays], key=lambda lane: lane.latest) if early else todays
+        todays = [*sorted(early, key=lambda lane: lane.latest), *todays]
         # A day the schedule fills to the checkpoint's limit: what today's later lanes cannot
         # take (their reception, their people waiting) goes to the earlier ones, or the
         # checkpoint's day is lost for good (at 1,000,000 people, 15 people a day when a
         # destination ahead of the schedule by a busload takes that much less).
+        # (Only while the plan keeps up with the schedule: behind it, the schedule's days say
+        # little about what today's lanes need.)
         closing = max((lane.latest for lane in todays), default=problem.opens)
-        full_day = schedule is not None and day < schedule.days and bool(todays) and sum(
+        scheduled = 0.0 if schedule is None else sum(
             schedule.people_on(day, lane.destination) + schedule.early_on(day, lane.destination)
-            for lane in problem.lanes) >= \
+            for lane in problem.lanes)
+        behind = sum(max(0.0, target[lane.destination] - done[lane.destination])
+                     for lane in problem.lanes) - scheduled
+        full_day = not follow and schedule is not None and day < schedule.days and \
+            bool(todays) and \
+            behind <= problem.buses.seats * len(problem.lanes) and scheduled >= \
             problem.people_per_minute * (closing - problem.opens) - problem.buses.seats
         for index, lane in enumerate(todays):
             k = lane.destination
@@ -333,23 +340,28 @@ def realise(problem: Problem, schedule: Schedule | None,
             elif allowance < min(waiting[k], problem.buses.seats, lane.reception_per_day) / 2 \
                     and not pinned.get((day, k)) and not (phase_ends and allowance > 0):
                 continue  # a nearly empty convoy wastes its ambulances and a convoy a day
-            if full_day and lane not in early and not follow:
-                # Neither more than leaves today's later lanes what the schedule gives them,
-                # nor less than leaves the checkpoint's day unused.
-                room = {other.destination: min(waiting[other.destination],
-                                               other.reception_per_day - received[
-                                                   other.destination,
-                                                   day + other.arrival_offset])
-                        for other in todays[index + 1:] if other not in early}
+            room = {other.destination: min(waiting[other.destination],
+                                           other.reception_per_day - received[
+                                               other.destination, day + other.arrival_offset])
+                    for other in todays[index + 1:] if other not in early}
+            if full_day and room and lane not in early:
+                # No less than leaves the checkpoint's day unused, and no more (rounded up
+                # to busloads) than leaves today's later lanes what the schedule gives them;
+                # never less than what the schedule gives this one. (Only with later lanes:
+                # the day's last lane takes what the schedule gives it.)
                 needs = sum(min(most, max(0, round(target[other] - done[other])))
                             for other, most in room.items())
                 left = floor(problem.people_per_minute * (closing - problem.opens)) - \
                     today.people
-                allowance = min(max(allowance, left - sum(room.values())), left - needs)
+                allowance = max(0, min(max(allowance, left - sum(room.values())),
+                                       max(left - needs, round(target[k] - done[k]))))
             allowance = min(max(allowance, pinned.get((day, k), 0)), reception)
             if quota is not None and phase is not None:
                 allowance = min(allowance, quota - quotas_used[phase])
-            while allowance > 0 and today.convoys < rules.max_convoys_per_day:
+            # On a full day, a convoy of the day is left for each later lane with room.
+            slots = rules.max_convoys_per_day - (
+                sum(1 for most in room.values() if most > 0) if full_day else 0)
+            while allowance > 0 and today.convoys < slots:
                 made = _make_convoy(problem, lane, day, today, queues, heads, taken,
                                     fleets, allowance,
                                     0 if pinned.get((day, k)) else waiting[k],

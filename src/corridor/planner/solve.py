@@ -118,16 +118,16 @@ def _priority_quality(problem: Problem, realised: Realised) -> tuple[int, int, f
 
 
 def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
-          schedule: Schedule | None = None, shorter_than: int | None = None,
+          schedule: Schedule | None = None, to_beat: Realised | None = None,
           ) -> tuple[Realised, Schedule | None]:
     """The schedule (unless given), the manifests that follow it (the best of several
     fillings) and the trip-saving pass over them.
 
-    With ``shorter_than`` (a second schedule, competing with a plan of that many days), only
-    the first filling is made (at 1,000,000 people each takes 5 to 9 s), keeping the
-    schedule's split of the quotas exactly (``realise(exact_quotas=True)``: that schedule has
-    no day to spare), and the pass only when it takes fewer days (else the plan will not be
-    kept)."""
+    With ``to_beat`` (a second schedule, competing with that plan), only the first filling is
+    made (at 1,000,000 people each takes 5 to 9 s; no other filling, no whole-convoy
+    schedule), keeping the schedule's split of the quotas exactly (``realise(exact_quotas=
+    True)``: that schedule has no day to spare), and the pass only when it leaves fewer people
+    or takes fewer days than ``to_beat`` (else the plan is not kept: ``_make_plan``)."""
     progress("schedule", 0, 1)
     if schedule is None and problem.groups:
         low = max(1, min(best_day_bound, problem.window_days))
@@ -137,21 +137,21 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
     # Whole households and whole buses can fall behind the fractional schedule. Other ways of
     # filling the days (as far as each goes; larger households first) are sometimes shorter:
     # they are tried only then, and the best plan is kept.
+    alone = to_beat is not None
     realised = realise(problem, schedule, lambda d, t: progress("manifests", d, t),
-                       exact_quotas=shorter_than is not None)
+                       exact_quotas=alone)
     tried = [realised]
     # Convoys held to their compulsory ambulances (manifests.ambulance_caps) save a day on a
     # small fleet of ambulances, or do not and may cost a trip: both are tried, the better kept.
     fewest = problem.operation.convoy_rules.min_ambulances_per_convoy
-    if schedule is not None and fewest in ambulance_caps(problem).values() and \
-            shorter_than is None:
+    if schedule is not None and fewest in ambulance_caps(problem).values() and not alone:
         other = realise(problem, schedule, lambda d, t: progress("manifests", d, t),
                         cap_ambulances=False)
         tried.append(other)
         if _quality(other) < _quality(realised):
             realised = other
     for guided, larger_first in ((True, True), (False, False), (False, True)):
-        if schedule is None or shorter_than is not None or (
+        if schedule is None or alone or (
                 not realised.unplanned and realised.last_arrival_day + 1 <= schedule.days):
             break
         other = realise(problem, schedule if guided else None,
@@ -165,7 +165,7 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
     # (At 2,000 people this reaches the bound of 8 days where the others take 10: their last
     # convoys carried remainders of 30 to 40 people that the trucks' timing left behind.)
     horizon = max(1, best_day_bound)
-    if schedule is not None and horizon < realised.last_arrival_day + 1 and \
+    if schedule is not None and not alone and horizon < realised.last_arrival_day + 1 and \
             horizon <= problem.window_days and \
             problem.window_days * len(problem.lanes) <= WHOLE_SLOTS:
         for solutions in WHOLE_SOLUTION_LIMITS:
@@ -189,8 +189,7 @@ def _fill(problem: Problem, seed: int, best_day_bound: int, progress: Progress,
     # the manifests stage for the progress bar). Every filling as short as the best gets the
     # pass, and the one with fewest trips after it is kept (the first on a tie).
     shortest = _quality(realised)[:2]
-    if shorter_than is not None and (realised.unplanned or
-                                     realised.last_arrival_day + 1 >= shorter_than):
+    if to_beat is not None and shortest >= _quality(to_beat)[:2]:
         return realised, schedule
     realised = min((consolidate(problem, candidate) for candidate in tried
                     if _quality(candidate)[:2] == shortest),
@@ -251,8 +250,8 @@ def _make_plan(scenario: Scenario, seed: int, pins: tuple[Pin, ...], progress: P
             if schedule.days > best_day_bound else None
         if early is not None:
             other, other_schedule = _fill(problem, seed, best_day_bound, progress, early,
-                                          realised.last_arrival_day + 1)
-            if _quality(other) < _quality(realised):
+                                          realised)
+            if _quality(other)[:2] < _quality(realised)[:2]:  # fewer left, or fewer days
                 realised, schedule = other, other_schedule
     # Lanes that arrive a day earlier (a narrower window of departures, see problem._lane)
     # shorten the plan when one of them has the last arrival; when none has, the widest lanes
