@@ -274,10 +274,13 @@ def realise(problem: Problem, schedule: Schedule | None,
     # Whether the checkpoint is what limits the schedule: at least half of its days are full
     # (then the checkpoint's days are kept full, below; on a day here and there, the clamp did
     # more harm than good: 3 plans a day longer and 2 shorter of 800 small random ones).
-    checkpoint_bound = schedule is not None and 2 * sum(
-        1 for day in range(schedule.days) if _scheduled(schedule, problem, day) >=
-        problem.people_per_minute * (max(lane.latest for lane in problem.lanes)
-                                     - problem.opens) - problem.buses.seats) >= schedule.days
+    scheduled = [] if schedule is None else [
+        sum(schedule.people_on(day, lane.destination) + schedule.early_on(day, lane.destination)
+            for lane in problem.lanes) for day in range(schedule.days)]
+    a_day = problem.people_per_minute * (max((lane.latest for lane in problem.lanes),
+                                             default=problem.opens)
+                                         - problem.opens) - problem.buses.seats
+    checkpoint_bound = 2 * sum(1 for people in scheduled if people >= a_day) >= len(scheduled) > 0
     for day in range(problem.window_days):
         if moved >= total:
             break
@@ -306,13 +309,12 @@ def realise(problem: Problem, schedule: Schedule | None,
         # (Only while the plan keeps up with the schedule: behind it, the schedule's days say
         # little about what today's lanes need.)
         closing = max((lane.latest for lane in todays), default=problem.opens)
-        scheduled = 0.0 if schedule is None else _scheduled(schedule, problem, day)
-        behind = sum(max(0.0, target[lane.destination] - done[lane.destination])
-                     for lane in problem.lanes) - scheduled
-        full_day = checkpoint_bound and not follow and schedule is not None and \
-            day < schedule.days and bool(todays) and \
-            behind <= problem.buses.seats * len(problem.lanes) and scheduled >= \
-            problem.people_per_minute * (closing - problem.opens) - problem.buses.seats
+        full_day = False
+        if checkpoint_bound and not follow and day < len(scheduled):
+            behind = sum(max(0.0, target[lane.destination] - done[lane.destination])
+                         for lane in problem.lanes) - scheduled[day]
+            full_day = behind <= problem.buses.seats * len(problem.lanes) and scheduled[day] >= \
+                problem.people_per_minute * (closing - problem.opens) - problem.buses.seats
         for index, lane in enumerate(todays):
             k = lane.destination
             # Ambulances beyond the compulsory ones are shared with today's later convoys in
@@ -345,11 +347,12 @@ def realise(problem: Problem, schedule: Schedule | None,
             elif allowance < min(waiting[k], problem.buses.seats, lane.reception_per_day) / 2 \
                     and not pinned.get((day, k)) and not (phase_ends and allowance > 0):
                 continue  # a nearly empty convoy wastes its ambulances and a convoy a day
+            # Today's later lanes (on a full day): what each can take.
             room = {other.destination: min(waiting[other.destination],
                                            other.reception_per_day - received[
                                                other.destination, day + other.arrival_offset])
-                    for other in todays[index + 1:] if other not in early}
-            if full_day and room and lane not in early:
+                    for other in todays[index + 1:] if other not in early} if full_day else {}
+            if room and lane not in early:
                 # No less than leaves the checkpoint's day unused, and no more (rounded up
                 # to busloads) than leaves today's later lanes what the schedule gives them;
                 # never less than what the schedule gives this one. (Only with later lanes:
@@ -364,8 +367,7 @@ def realise(problem: Problem, schedule: Schedule | None,
             if quota is not None and phase is not None:
                 allowance = min(allowance, quota - quotas_used[phase])
             # On a full day, a convoy of the day is left for each later lane with room.
-            slots = rules.max_convoys_per_day - (
-                sum(1 for most in room.values() if most > 0) if full_day else 0)
+            slots = rules.max_convoys_per_day - sum(1 for most in room.values() if most > 0)
             while allowance > 0 and today.convoys < slots:
                 made = _make_convoy(problem, lane, day, today, queues, heads, taken,
                                     fleets, allowance,
@@ -399,12 +401,6 @@ def realise(problem: Problem, schedule: Schedule | None,
                  for key, queue in queues.items() for group in queue[heads[key]:]
                  if group.group_id not in taken for household in group.households]
     return Realised(convoys, unplanned, last_arrival)
-
-
-def _scheduled(schedule: Schedule, problem: Problem, day: int) -> float:
-    """People the schedule sends on ``day``, all lanes together."""
-    return sum(schedule.people_on(day, lane.destination) + schedule.early_on(day, lane.destination)
-               for lane in problem.lanes)
 
 
 def _extra_ambulances(problem: Problem, lane: Lane, people: int, cases: int) -> int:

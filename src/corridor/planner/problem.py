@@ -268,20 +268,24 @@ def early_lanes_of(operation: Operation, lanes: tuple[Lane, ...]) -> tuple[Lane,
     08:00 to 14:00 and arrives the next day; a convoy leaving 06:10 to 07:59 arrives the same
     day, so the first day after a quota, whose arrivals no convoy of the day before can fill,
     can receive people there too.)"""
-    rules = operation.convoy_rules
-    earliest, latest = minutes(rules.departure_earliest), minutes(rules.departure_latest)
-    latest = min(latest, minutes(operation.checkpoint.closes))
+    earliest, latest = _departure_window(operation)
     early = (_lane(operation, lane.destination, earliest, latest, earliest, soonest=True)
              for lane in lanes)
     return tuple(soon for soon, lane in zip(early, lanes, strict=True)
                  if soon.arrival_offset < lane.arrival_offset)
 
 
+def _departure_window(operation: Operation) -> tuple[int, int]:
+    """The earliest and latest departure of a day (minutes), no later than the checkpoint
+    closes."""
+    rules = operation.convoy_rules
+    return (minutes(rules.departure_earliest),
+            min(minutes(rules.departure_latest), minutes(operation.checkpoint.closes)))
+
+
 def lanes_of(operation: Operation, widest: bool = False) -> tuple[Lane, ...]:
     """Each destination's lane (see ``_lane``), in the agreement's order."""
-    rules = operation.convoy_rules
-    earliest, latest = minutes(rules.departure_earliest), minutes(rules.departure_latest)
-    latest = min(latest, minutes(operation.checkpoint.closes))
+    earliest, latest = _departure_window(operation)
     return tuple(_lane(operation, d, earliest, latest, earliest, widest)
                  for d in operation.agreement.destinations)
 

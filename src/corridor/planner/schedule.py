@@ -145,7 +145,7 @@ def solve_schedule(problem: Problem, days: int, seed: int,
         classes = [c for c in Priority if people.get((k, c), 0) > 0]
         if not classes:
             continue
-        early = lane is not main[k]
+        vehicle_cost = cost * (1 if lane is main[k] else 2)  # early lanes' vehicles: twice
         for d in range(0, days - lane.arrival_offset):
             phase = problem.phase_of_day[d] if d < len(problem.phase_of_day) else None
             if problem.phase_quotas and (phase is None or k not in
@@ -156,10 +156,8 @@ def solve_schedule(problem: Problem, days: int, seed: int,
                 x[d, entry, c] = model.column(c.weight(weights) * arrival)
             if stretchers.get(k):
                 s[d, entry] = model.column(0.0)
-            vehicles[d, entry] = (model.column(cost * (2 if early else 1)),
-                                  model.column(cost * (2 if early else 1)),
-                                  model.column(cost * (2 if early else 1)),
-                                  model.column(cost / 10 * (2 if early else 1)))
+            vehicles[d, entry] = (model.column(vehicle_cost), model.column(vehicle_cost),
+                                  model.column(vehicle_cost), model.column(vehicle_cost / 10))
     if not x:
         return None
     # Everyone leaves, stretcher cases among the medical emergencies.
