@@ -130,3 +130,20 @@ def test_serve_tls_end_to_end(tmp_path: Path, chromium: Browser) -> None:
         output, _ = server.communicate(timeout=10)
     assert fingerprint(pem) in output
     assert "█" in output or "▀" in output, "the install QR code is drawn in the terminal"
+
+
+def test_the_fingerprint_is_printed_as_it_is() -> None:
+    """Rich reads ":AB:" as an emoji code: a fingerprint with those two hex digits came out
+    as "...:C9🆎91:1D" (the end-to-end test failed on one in a few dozen new authorities), so
+    a phone user would have compared it against a wrong one."""
+    from types import SimpleNamespace
+
+    from corridor.cli.console import out
+    from corridor.cli.tls import show_install_qr
+
+    printed = "D7:43:8D:7B:F0:69:A3:59:00:17:A5:BE:73:9F:43:1C:D9:E6:79:AE:58:A6:2F:51:0B:41:76:" \
+        "2D:C9:AB:91:1D:OK:"
+    with out.capture() as captured:
+        show_install_qr(out, SimpleNamespace(fingerprint=printed),  # type: ignore[arg-type]
+                        "http://127.0.0.1:8001/", "https://127.0.0.1:8000/")
+    assert f"Authority fingerprint (SHA-256): {printed}" in captured.get()

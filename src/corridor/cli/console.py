@@ -4,5 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# No emoji codes: corridor prints none, and Rich would turn ":AB:" in a certificate's
+# fingerprint (or ":ok:" in a name) into a picture.
+out = Console(highlight=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
