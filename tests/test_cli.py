@@ -242,7 +242,7 @@ def test_plan_is_checked_stored_and_rechecked(home: Path, staff: str,
     planned = corridor("plan", "--explain", "--output", "plan.json", home=home)
     assert planned.returncode == 0, planned.stderr
     for figure in ("days", "vehicle trips", "what binds", "Lower bounds (proven)",
-                   "passed check-plan and is stored"):
+                   "Trips above the bound, by cause", "passed check-plan and is stored"):
         assert figure in planned.stdout
     assert (home / "plan.json").exists()
     assert "Running HiGHS" not in planned.stdout + planned.stderr  # the solver stays quiet

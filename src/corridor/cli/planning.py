@@ -22,13 +22,14 @@ from corridor.domain import (
     UnplannedReason,
     VehicleKind,
 )
-from corridor.planner import PlanResult, make_plan
+from corridor.planner import PlanResult, TripGap, make_plan
 from corridor.planner.pins import PinConflict, PinsUnmeetable
 
 STAGES = ("problem", "schedule", "manifests")
 SHOWN_VIOLATIONS = 50
 __all__ = ["PinsUnmeetable", "PlanRejected", "checked", "parse_pins", "pin_conflicts_view",
-           "plan_view", "plan_with_progress", "read_plan_file", "violations_view"]
+           "plan_view", "plan_with_progress", "read_plan_file", "trip_gap_view",
+           "violations_view"]
 
 
 class PlanRejected(CorridorError):
@@ -154,6 +155,8 @@ def plan_view(result: PlanResult, explain: bool) -> RenderableType:
         for bound in sorted(plan.bounds, key=lambda b: (b.kind, -b.value)):
             bounds.add_row(bound.kind.value, bound.name, f"{bound.value:,}", bound.explanation)
         parts.append(bounds)
+        if result.trip_gaps:
+            parts.append(trip_gap_view(result.trip_gaps))
         days = Table(title="Convoys by day (first 14 days)", title_justify="left")
         for column in ("day", "convoys", "people", "destinations"):
             days.add_column(column)
@@ -173,6 +176,54 @@ def plan_view(result: PlanResult, explain: bool) -> RenderableType:
             parts.append(f"The aggregate schedule (HiGHS) fits in {result.schedule_days} days "
                          "with people counted fractionally.")
     return Group(*parts)
+
+
+GAP_CAUSES = (
+    ("busloads", "buses: part-busload days"),
+    ("packing", "buses: households, last buses"),
+    ("more_convoys", "ambulances: more convoys"),
+    ("compulsory", "ambulances: no stretcher case"),
+    ("trucks", "trucks"),
+)
+
+
+def trip_gap_view(gaps: tuple[TripGap, ...]) -> RenderableType:
+    """The trips above the trip bound, destination by destination and by cause."""
+    table = Table(
+        title="Trips above the bound, by cause", title_justify="left", caption_justify="left",
+        caption="Plan and bound: bus, ambulance and truck trips. The bound lets each "
+        "destination's people travel on any number of days, each a whole number of busloads, "
+        "and its stretcher cases fill the ambulances of any convoy. The plan takes as few days "
+        "as it can and medical emergencies first, so days carry riders who are not whole "
+        "busloads, and the convoys after the last stretcher case (in brackets) take their "
+        "compulsory ambulances empty of stretchers. Also: seats that whole households leave "
+        "empty, each convoy's last bus, more convoys than reception forces, trucks (fewer "
+        "where ambulance holds take luggage). docs/planner.md, \"Why trips are above the "
+        "bound\".")
+    table.add_column("destination")
+    table.add_column("convoys", justify="right")
+    table.add_column("plan", justify="right")
+    table.add_column("bound", justify="right")
+    for _, header in GAP_CAUSES:
+        table.add_column(header, justify="right")
+    table.add_column("above", justify="right")
+
+    def row(name: str, convoys: str, plan: list[int], bound: list[int], causes: list[int],
+            above: int) -> None:
+        table.add_row(name, convoys, ", ".join(f"{n:,}" for n in plan),
+                      ", ".join(f"{n:,}" for n in bound), *(f"{n:+,}" for n in causes),
+                      f"{above:+,}")
+
+    for gap in gaps:
+        row(gap.destination, f"{gap.convoys:,} ({gap.after_stretchers:,})", list(gap.plan),
+            list(gap.bound), [getattr(gap, name) for name, _ in GAP_CAUSES], gap.above)
+    if len(gaps) > 1:
+        row("all", f"{sum(g.convoys for g in gaps):,}",
+            [sum(g.plan[i] for g in gaps) for i in range(3)],
+            [sum(g.bound[i] for g in gaps) for i in range(3)],
+            [sum(getattr(g, name) for g in gaps) for name, _ in GAP_CAUSES],
+            sum(g.above for g in gaps))
+    return table
 
 
 def read_plan_file(path: Path) -> Plan:

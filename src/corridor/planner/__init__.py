@@ -5,8 +5,9 @@ here. It never checks its own work: ``corridor.checker`` does, independently.
 """
 
 from corridor.planner.bounds import l2_bound
+from corridor.planner.gap import TripGap
 from corridor.planner.pins import PinConflict, PinsUnmeetable
 from corridor.planner.solve import PlanResult, make_plan, no_progress
 
-__all__ = ["PinConflict", "PinsUnmeetable", "PlanResult", "l2_bound", "make_plan",
+__all__ = ["PinConflict", "PinsUnmeetable", "PlanResult", "TripGap", "l2_bound", "make_plan",
            "no_progress"]

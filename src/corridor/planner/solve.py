@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from corridor.domain import Bound, BoundKind, Pin, Plan, Scenario
 from corridor.planner.bounds import day_bounds, trip_bounds
 from corridor.planner.consolidate import consolidate
+from corridor.planner.gap import TripGap, trip_gaps
 from corridor.planner.manifests import Realised, ambulance_caps, realise
 from corridor.planner.pins import (
     PinConflict,
@@ -55,6 +56,8 @@ class PlanResult:
     schedule_days: int | None
     infeasibility: tuple[str, ...]
     dropped_pins: tuple[PinConflict, ...] = ()
+    trip_gaps: tuple[TripGap, ...] = ()
+    """The plan's trips above the trip bound, by destination and cause (``gap.trip_gaps``)."""
 
 
 def _pinned_people(problem: Problem) -> dict[tuple[int, str, Priority], int]:
@@ -292,4 +295,4 @@ def _make_plan(scenario: Scenario, seed: int, pins: tuple[Pin, ...], progress: P
                                if h not in {u.household_id for u in realised.unplanned}),
     )
     return PlanResult(plan, schedule.days if schedule else None,
-                      _infeasibility(problem, bounds))
+                      _infeasibility(problem, bounds), trip_gaps=trip_gaps(problem, trips, plan))
