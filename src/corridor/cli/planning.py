@@ -195,11 +195,11 @@ def trip_gap_view(gaps: tuple[TripGap, ...]) -> RenderableType:
         "destination's people travel on any number of days, each a whole number of busloads, "
         "and its stretcher cases fill the ambulances of any convoy. The plan takes as few days "
         "as it can and medical emergencies first, so days carry riders who are not whole "
-        "busloads, and the convoys after the last stretcher case (in brackets) take their "
-        "compulsory ambulances empty of stretchers. Also: seats that whole households leave "
-        "empty, each convoy's last bus, more convoys than reception forces, trucks (fewer "
-        "where ambulance holds take luggage). docs/planner.md, \"Why trips are above the "
-        "bound\".")
+        "busloads (counted by departure day), and the convoys after the last stretcher case "
+        "(in brackets) take compulsory ambulances without one. Also: seats that whole "
+        "households leave empty, each convoy's last bus, more convoys than reception and "
+        "convoy size force, trucks (fewer where the plan's buses or ambulances take the "
+        "luggage in their holds). docs/planner.md, \"Why trips are above the bound\".")
     table.add_column("destination")
     table.add_column("convoys", justify="right")
     table.add_column("plan", justify="right")

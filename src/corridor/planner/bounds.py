@@ -142,14 +142,14 @@ def trip_bounds(problem: Problem) -> TripBounds:
         seat_bound = _ceil_div(in_buses, seats) if seats and ambulance_seats <= seats else 0
         packing = l2_bound(loads, seats) if seats else 0
         bus_trips = max(seat_bound, packing)
-        # Luggage rides in the holds of those buses, the rest on trucks (or on more buses).
-        pieces = luggage[destination]
-        options = [bus_trips + (_ceil_div(max(0, pieces - bus_trips * hold), truck)
-                                if truck else (0 if pieces <= bus_trips * hold else 10**9))]
-        if hold:
-            more_buses = max(bus_trips, _ceil_div(pieces, hold))
-            options.append(more_buses)
-        luggage_trips = min(options)
+        # Luggage rides in the holds of those buses and ambulances, the rest on trucks (or on
+        # more buses, or more ambulances): each trip more carries at most the largest of a
+        # bus's hold, a truck's load and an ambulance's hold.
+        rest = max(0, luggage[destination] - bus_trips * hold
+                   - ambulance_trips * largest.ambulance_hold)
+        carrier = max(hold, truck, largest.ambulance_hold)
+        luggage_trips = bus_trips + (_ceil_div(rest, carrier) if carrier else
+                                     (10**9 if rest else 0))
         convoys = _ceil_div(luggage_trips + ambulance_trips, rules.max_vehicles_per_convoy) \
             if luggage_trips + ambulance_trips else 0
         ambulance_trips = max(ambulance_trips, convoys * rules.min_ambulances_per_convoy)

@@ -6,16 +6,20 @@ stretcher cases could fill the ambulances of any convoy. A plan as short as poss
 emergencies first, cannot do that; this module says how much each of those freedoms costs the
 plan, destination by destination (docs/planner.md, "Why trips are above the bound"):
 
-* ``busloads``: the buses the day's bus riders need at the least, day by day (riders over a
-  bus's seats, rounded up), less the bound's buses: days that carry riders who are not whole
-  busloads (a day at the reception limit of 250 needs 6 buses for 246 riders, where 225 would
-  fill 5).
+* ``busloads``: the buses each departure day's bus riders need at the least (riders over a
+  bus's seats, rounded up), summed over the days, less the bound's buses: days that carry
+  riders who are not whole busloads (a day at the reception limit of 250 needs 6 buses for 246
+  riders, where 225 would fill 5).
 * ``packing``: the plan's buses less that least: whole households leave seats empty, and each
   convoy of a day has its own last bus.
-* ``more_convoys``: more convoys than the bound's, each with its compulsory ambulances.
-* ``compulsory``: the rest of the ambulance trips; mostly the compulsory ambulances of convoys
-  that leave after the destination's stretcher cases have gone (``after_stretchers``).
-* ``trucks``: luggage trucks above the bound, or below it (ambulance holds take luggage).
+* ``more_convoys``: the ambulances the plan's convoys and stretcher cases need at the least
+  (each convoy's compulsory ones, or the stretcher cases over an ambulance's stretchers,
+  whichever is more) less the bound's: more convoys than reception and convoy size force.
+* ``compulsory``: the rest of the ambulance trips. Where the stretcher cases set that least,
+  these are mostly the compulsory ambulances of the convoys that leave after the destination's
+  last stretcher case (``after_stretchers``); else those count under ``more_convoys``.
+* ``trucks``: luggage trucks above the bound, or below it where the plan's buses (more than the
+  bound's) or ambulances take the luggage in their holds.
 
 The five add up to the plan's trips less the sum of the bound's kinds for the destination. Pure.
 """
