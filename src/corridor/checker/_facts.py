@@ -9,7 +9,7 @@ the rules to report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from corridor.domain import (
     Category,
@@ -150,8 +150,8 @@ def _index_plan(facts: Facts) -> None:
     placed = 0
     for convoy_index, convoy in enumerate(facts.plan.convoys):
         destination = destinations.get(convoy.destination)
-        arrival = (convoy.departure + timedelta(hours=destination.travel_hours)
-                   if destination is not None else None)
+        arrival = (convoy.departure + destination.travel if destination is not None
+                   else None)
         convoy_people = 0
         for trip in convoy.trips:
             trip_index = len(trips)

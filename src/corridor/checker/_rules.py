@@ -325,7 +325,8 @@ def availability(facts: Facts) -> Iterator[Violation]:
 
 def circulation(facts: Facts) -> Iterator[Violation]:
     """A vehicle departs again only after its round trip and rest."""
-    rest = facts.operation.convoy_rules.rest_hours
+    rules = facts.operation.convoy_rules
+    rest = timedelta(minutes=rules.rest_minutes)
     departures: dict[str, set[int]] = defaultdict(set)
     for trip in facts.trips:
         if trip.vehicle is not None:
@@ -337,15 +338,15 @@ def circulation(facts: Facts) -> Iterator[Violation]:
             first, then = facts.convoys[before], facts.convoys[after]
             if first.destination is None:
                 continue  # `destination` reports it; its travel hours are unknown
-            travel = first.destination.travel_hours
-            back = first.convoy.departure + timedelta(hours=2 * travel + rest)
+            back = first.convoy.departure + 2 * first.destination.travel + rest
             if then.convoy.departure < back:
                 yield Violation("circulation", f"vehicle {vehicle_id}",
                                 f"{vehicle_id} departs at {_at(then.convoy.departure)} in "
                                 f"{_convoy(then.convoy)}, before {_at(back)}: it left at "
                                 f"{_at(first.convoy.departure)} in {_convoy(first.convoy)} for "
-                                f"{first.destination.site_id} (2 x {_hours(travel)} and "
-                                f"{_hours(rest)} rest)")
+                                f"{first.destination.site_id} (2 x "
+                                f"{_hours(first.destination.travel_minutes / 60)} and "
+                                f"{_hours(rules.rest_minutes / 60)} rest)")
 
 
 def convoy_size(facts: Facts) -> Iterator[Violation]:

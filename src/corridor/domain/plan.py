@@ -66,8 +66,9 @@ class VehicleTrip:
 class Convoy:
     """Vehicles that leave together on one day for one destination.
 
-    ``departure`` is when the convoy leaves the checkpoint; it arrives ``travel_hours`` of its
-    destination later. A ``locked`` convoy's manifest is final: re-planning never changes it.
+    ``departure`` is when the convoy leaves the checkpoint; it arrives its destination's
+    ``travel`` (whole minutes) later. A ``locked`` convoy's manifest is final: re-planning never
+    changes it.
     """
 
     convoy_id: str

@@ -24,6 +24,11 @@ class ConvoyRules:
                 "max_vehicles_per_convoy")
         require(self.max_convoys_per_day >= 1, "at least one convoy a day must be allowed",
                 "max_convoys_per_day")
+        for name in ("departure_earliest", "departure_latest"):
+            moment: time = getattr(self, name)
+            require(moment.second == 0 and moment.microsecond == 0,
+                    f"{name.replace('_', ' ')} {moment.isoformat()} must be a whole minute "
+                    f"(HH:MM, e.g. {moment:%H:%M})", name)
         require(self.departure_earliest <= self.departure_latest,
                 f"the earliest departure {self.departure_earliest:%H:%M} is after the latest "
                 f"{self.departure_latest:%H:%M}", "departure_latest")
@@ -31,6 +36,11 @@ class ConvoyRules:
         require(0 <= self.min_ambulances_per_convoy < self.max_vehicles_per_convoy,
                 "the fewest ambulances a convoy must be at least 0 and below the most vehicles "
                 "a convoy", "min_ambulances_per_convoy")
+
+    @property
+    def rest_minutes(self) -> int:
+        """The rest after a round trip in whole minutes, as every rule counts it (rounded)."""
+        return round(self.rest_hours * 60)
 
 
 @dataclass(frozen=True, slots=True)

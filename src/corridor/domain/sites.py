@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 
 from corridor.domain.errors import require
 
@@ -65,6 +65,11 @@ class Checkpoint:
                 "people an hour per lane must be at least 1", "people_per_hour_per_lane")
         require(self.vehicles_per_hour_per_lane >= 1,
                 "vehicles an hour per lane must be at least 1", "vehicles_per_hour_per_lane")
+        for name in ("opens", "closes"):
+            moment: time = getattr(self, name)
+            require(moment.second == 0 and moment.microsecond == 0,
+                    f"the checkpoint's {name} time {moment.isoformat()} must be a whole minute "
+                    f"(HH:MM, e.g. {moment:%H:%M})", name)
         require(self.opens < self.closes, f"the checkpoint opens at {self.opens:%H:%M}, not "
                 f"before it closes at {self.closes:%H:%M}", "closes")
 
@@ -105,8 +110,21 @@ class Destination:
         require(bool(_PCODE.match(self.pcode)), f"P-code {self.pcode!r} of {self.site_id} must "
                 "be two capital letters and up to 12 capital letters or digits (e.g. SY0200)",
                 "pcode")
-        require(0 < self.travel_hours <= 72, f"travel hours to {self.site_id} must be more than "
-                "0 and at most 72", "travel_hours")
+        require(0 < self.travel_hours <= 72 and self.travel_minutes >= 1,
+                f"travel hours to {self.site_id} must be at least a minute (0.0167) and at most "
+                "72", "travel_hours")
         require(self.reception_capacity_per_day >= 1,
                 f"reception capacity of {self.site_id} must be at least 1 person a day",
                 "reception_capacity_per_day")
+
+    @property
+    def travel_minutes(self) -> int:
+        """Travel time from the checkpoint in whole minutes, as every rule counts it (rounded:
+        17.995 hours is 1,080 minutes), so that the planner and the checker agree on the day a
+        convoy arrives."""
+        return round(self.travel_hours * 60)
+
+    @property
+    def travel(self) -> timedelta:
+        """Travel time from the checkpoint (``travel_minutes``)."""
+        return timedelta(minutes=self.travel_minutes)

@@ -8,7 +8,7 @@ proven optimal in days.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import ceil
 from typing import NamedTuple
@@ -38,9 +38,10 @@ def bus_riders(problem: Problem) -> dict[str, list[int]]:
     """The households that only a bus can carry, by destination, as the seats they fill.
 
     A household with nobody on a stretcher and more members than an ambulance seats rides one
-    bus (one larger than the largest bus fills whole buses and a rest). Smaller households may
-    ride in an ambulance's seats, and members of a household with stretcher cases beside them
-    in theirs, so neither counts here. Households whose destination the planner chose count
+    bus. Smaller households may ride in an ambulance's seats, and members of a household with
+    stretcher cases beside them in theirs, so neither counts here; nor does a household larger
+    than the largest bus, which may be cut any way over several (46 people as 21 + 21 + 4
+    beside others): the seats count it. Households whose destination the planner chose count
     nowhere: a plan may send them elsewhere.
     """
     seats = max((v.seats for v in problem.buses.vehicles), default=1)
@@ -50,14 +51,10 @@ def bus_riders(problem: Problem) -> dict[str, list[int]]:
         if group.chosen_by_planner:
             continue
         for household in group.households:
-            if household.on_stretcher or household.size <= ambulance_seats:
-                continue
-            load = household.size
-            while load > seats:
-                riders[group.destination].append(seats)
-                load -= seats
-            if load:
-                riders[group.destination].append(load)
+            if household.on_stretcher or household.size <= ambulance_seats or \
+                    household.size > seats:
+                continue  # a household larger than a bus may be cut any way: seats count it
+            riders[group.destination].append(household.size)
     return riders
 
 
@@ -66,12 +63,18 @@ class TripBounds:
     """Lower bounds on trips, by kind and destination, and the bounds to report."""
 
     buses: dict[str, int]
+    """With ``ambulances`` and ``trucks``: each destination's fewest trips, split by kind. The
+    ambulances are the fewest any valid plan has; the buses and trucks are a split of the rest
+    (a plan with more ambulances may have fewer buses)."""
     ambulances: dict[str, int]
     trucks: dict[str, int]
     bounds: tuple[Bound, ...]
     total: int
     """The lower bound on vehicle trips of every kind (the best of the per-kind sums and the
     arrival-day bound)."""
+    fewest_buses: dict[str, int] = field(default_factory=dict)
+    """Bus trips no valid plan has fewer of, by destination (ambulances' seats may stand in for
+    buses, up to the most ambulance trips the window allows)."""
 
 
 class _Largest(NamedTuple):
@@ -111,12 +114,70 @@ def _chosen(problem: Problem) -> tuple[dict[str, int], dict[str, int], dict[str,
     return people, cases, luggage
 
 
+class _Fewest(NamedTuple):
+    """One destination's fewest trips and their split."""
+
+    total: int
+    buses: int
+    extra: int
+    """Trips beyond the buses and ambulances: trucks, or buses, for the luggage."""
+    seat_bound: int
+
+
+def _fewest_trips(fewest_ambulances: int, seated: int, luggage: int,
+                  packing: int, largest: _Largest, most_vehicles: int,
+                  ambulances_a_convoy: int) -> _Fewest:
+    """The fewest trips that carry one destination's people and luggage, over every number of
+    ambulances a plan may have (at least ``fewest_ambulances``).
+
+    With ``a`` ambulances, seated persons fill at least ceil((seated - a x ambulance seats) /
+    bus seats) buses and the households only a bus carries ``packing``; the luggage goes in
+    those buses' and ambulances' holds, the rest on trips that each carry at most a hold or a
+    truck's load; and the ``a`` ambulances must cover the convoys all those trips need. The
+    fewest trips is the least over ``a`` (more ambulances may save buses: an ambulance with a
+    large hold, or a few seats where the buses are just full). Largest vehicles everywhere.
+    """
+    seats, hold, truck = largest.bus_seats, largest.hold, largest.truck
+    carrier = max(hold, truck)
+    nothing = _Fewest(10**9, 0, 10**9, 0)
+    if (seated and not seats and not largest.ambulance_seats) or \
+            (luggage and not carrier and not largest.ambulance_hold):
+        return nothing  # nothing carries them: the explanation says so
+    # Beyond this many ambulances every seat and piece fits in them and the convoy rule holds:
+    # more only add trips.
+    limit = fewest_ambulances + seated + luggage + packing + \
+        ambulances_a_convoy * (packing + most_vehicles) + 1
+    best = nothing
+    ambulances = fewest_ambulances
+    while ambulances < min(best.total, limit):
+        in_ambulances = largest.ambulance_seats * ambulances
+        seat_bound = _ceil_div(max(0, seated - in_ambulances), seats) if seats else \
+            (0 if seated <= in_ambulances else 10**9)
+        buses = max(seat_bound, packing)
+        rest = max(0, luggage - buses * hold - ambulances * largest.ambulance_hold)
+        extra = _ceil_div(rest, carrier) if carrier else (10**9 if rest else 0)
+        total = ambulances + buses + extra
+        if total < best.total and \
+                ambulances >= ambulances_a_convoy * _ceil_div(total, most_vehicles):
+            best = _Fewest(total, buses, extra, seat_bound)
+        ambulances += 1
+    return best
+
+
+def _most_ambulance_trips(problem: Problem) -> int:
+    """An upper bound on the ambulance trips of any plan: each ambulance departs at most once
+    every shortest round trip and rest, within the window."""
+    rest = problem.operation.convoy_rules.rest_minutes
+    cycle = max(1, min((2 * lane.travel_minutes + rest for lane in problem.lanes), default=1))
+    return len(problem.ambulances.vehicles) * (problem.window_days * MINUTES_A_DAY // cycle + 1)
+
+
 def trip_bounds(problem: Problem) -> TripBounds:
     """Lower bounds on bus, ambulance and truck trips for each destination."""
     rules = problem.operation.convoy_rules
     largest = _largest(problem)
-    seats, hold, truck = largest.bus_seats, largest.hold, largest.truck
-    stretchers, ambulance_seats = largest.stretchers, largest.ambulance_seats
+    seats, stretchers, ambulance_seats = largest.bus_seats, largest.stretchers, \
+        largest.ambulance_seats
     riders = bus_riders(problem)
     chosen, stretcher_cases, luggage = _chosen(problem)
     seated: dict[str, int] = defaultdict(int, {k: chosen[k] - stretcher_cases[k]
@@ -124,7 +185,9 @@ def trip_bounds(problem: Problem) -> TripBounds:
     buses: dict[str, int] = {}
     ambulances: dict[str, int] = {}
     trucks: dict[str, int] = {}
+    fewest_buses: dict[str, int] = {}
     by_seats = by_l2 = by_hold = 0
+    most_ambulance_trips = _most_ambulance_trips(problem)
     for lane in problem.lanes:
         destination = lane.destination
         ambulance_trips = _ceil_div(stretcher_cases[destination], stretchers) if stretchers \
@@ -134,31 +197,25 @@ def trip_bounds(problem: Problem) -> TripBounds:
         # each with its minimum of ambulances.
         forced = _ceil_div(chosen[destination], lane.reception_per_day)
         ambulance_trips = max(ambulance_trips, forced * rules.min_ambulances_per_convoy)
-        loads = riders.get(destination, [])
-        # Seated persons sit in buses or in those ambulances' seats; one more ambulance saves
-        # at most one bus (an ambulance seats no more than a bus), so the fewest ambulances
-        # give the fewest trips of both.
-        in_buses = max(0, seated[destination] - ambulance_seats * ambulance_trips)
-        seat_bound = _ceil_div(in_buses, seats) if seats and ambulance_seats <= seats else 0
-        packing = l2_bound(loads, seats) if seats else 0
-        bus_trips = max(seat_bound, packing)
-        # Luggage rides in the holds of those buses and ambulances, the rest on trucks (or on
-        # more buses, or more ambulances): each trip more carries at most the largest of a
-        # bus's hold, a truck's load and an ambulance's hold.
-        rest = max(0, luggage[destination] - bus_trips * hold
-                   - ambulance_trips * largest.ambulance_hold)
-        carrier = max(hold, truck, largest.ambulance_hold)
-        luggage_trips = bus_trips + (_ceil_div(rest, carrier) if carrier else
-                                     (10**9 if rest else 0))
-        convoys = _ceil_div(luggage_trips + ambulance_trips, rules.max_vehicles_per_convoy) \
-            if luggage_trips + ambulance_trips else 0
-        ambulance_trips = max(ambulance_trips, convoys * rules.min_ambulances_per_convoy)
-        buses[destination] = bus_trips
-        trucks[destination] = max(0, luggage_trips - bus_trips)
-        ambulances[destination] = ambulance_trips
-        by_seats += seat_bound
+        packing = l2_bound(riders.get(destination, []), seats) if seats else 0
+        trips = _fewest_trips(ambulance_trips, seated[destination],
+                              luggage[destination], packing, largest,
+                              rules.max_vehicles_per_convoy, rules.min_ambulances_per_convoy)
+        # The bound's split: its ambulances are the fewest any plan has (stretcher cases and
+        # the convoys its trips need), its trucks those of the fewest trips, its buses the rest.
+        fewest = max(ambulance_trips, rules.min_ambulances_per_convoy * _ceil_div(
+            trips.total, rules.max_vehicles_per_convoy)) if trips.total else ambulance_trips
+        ambulances[destination] = min(fewest, trips.total)
+        trucks[destination] = trips.extra
+        buses[destination] = max(0, trips.total - ambulances[destination] - trips.extra)
+        # Bus trips no plan avoids: households only a bus carries, and the seated persons that
+        # the most ambulance trips the window allows cannot seat.
+        fewest_buses[destination] = max(packing, _ceil_div(max(
+            0, seated[destination] - ambulance_seats * most_ambulance_trips), seats)
+            if seats else 0)
+        by_seats += trips.seat_bound
         by_l2 += packing
-        by_hold += luggage_trips
+        by_hold += trips.buses + trips.extra
     by_slots = 0
     for lane in problem.lanes:
         destination = lane.destination
@@ -188,7 +245,7 @@ def trip_bounds(problem: Problem) -> TripBounds:
         Bound(BoundKind.TRIPS, "all vehicle trips", max(total, by_slots), "fleet",
               "buses, luggage trucks and ambulances together"),
     )
-    return TripBounds(buses, ambulances, trucks, bounds, max(total, by_slots))
+    return TripBounds(buses, ambulances, trucks, bounds, max(total, by_slots), fewest_buses)
 
 
 def _arrival_day_bound(problem: Problem, reception: int, people: int, stretcher_cases: int,
@@ -220,6 +277,8 @@ def _arrival_day_bound(problem: Problem, reception: int, people: int, stretcher_
     # three buses for 11 people), so a day may have as many buses as those households, and
     # never more than its reception (a bus with nobody on it is no use).
     most = max(-(-reception // seats), min(on_buses, reception))
+    if truck < hold:  # a bus more then carries luggage better than a truck: as many as that
+        most = max(most, min(reception, -(-luggage // hold)))  # (a bus carries a person)
     sizes = range(most + 1)
     # Columns: days with b buses (b = 0..most), extra ambulances, trucks.
     cost = [float(b + fewest) for b in sizes] + [1.0, 1.0]
@@ -263,6 +322,15 @@ def _arrival_day_bound(problem: Problem, reception: int, people: int, stretcher_
     return max(0, ceil(dual - 1e-6))
 
 
+def _through(problem: Problem, minutes_open: int, what: str) -> int:
+    """People (or vehicles) the checkpoint clears in ``minutes_open``, in whole numbers and
+    exact integer arithmetic (0.35 a minute x 360 minutes is 126, not 125.99999999999999)."""
+    checkpoint = problem.operation.checkpoint
+    per_hour = checkpoint.people_per_hour_per_lane if what == "people" else \
+        checkpoint.vehicles_per_hour_per_lane
+    return checkpoint.lanes * per_hour * max(0, minutes_open) // 60
+
+
 def _earliest_offset(problem: Problem, travel_minutes: int) -> int:
     """The fewest days after its departure day that a convoy can arrive on."""
     earliest = minutes(problem.operation.convoy_rules.departure_earliest)
@@ -280,14 +348,13 @@ def day_bounds(problem: Problem, trips: TripBounds) -> tuple[Bound, ...]:
     if people == 0:
         return ()
     first_arrival = min(_earliest_offset(problem, lane.travel_minutes) for lane in problem.lanes)
-    people_a_day = int(problem.people_per_minute * hours)
-    people_a_day = max(0, people_a_day)
+    people_a_day = _through(problem, hours, "people")
     departure_days = _ceil_div(people, people_a_day) if people_a_day else 10**6
     bounds.append(Bound(
         BoundKind.DAYS, "checkpoint people", departure_days + first_arrival, "checkpoint",
         f"the checkpoint is the bottleneck: {people_a_day:,} people a day can pass before the "
         f"last departure, so {people:,} people need {departure_days:,} days"))
-    vehicles_a_day = int(problem.vehicles_per_minute * hours)
+    vehicles_a_day = _through(problem, hours, "vehicles")
     vehicle_days = _ceil_div(trips.total, vehicles_a_day) if vehicles_a_day else 10**6
     bounds.append(Bound(
         BoundKind.DAYS, "checkpoint vehicles", vehicle_days + first_arrival, "checkpoint",
@@ -373,12 +440,13 @@ def _quota_bounds(problem: Problem, forced: dict[str, int], people_a_day: int) -
 def _fleet_bounds(problem: Problem, trips: TripBounds, first_arrival: int, earliest: int,
                   latest: int) -> list[Bound]:
     """Days the fleet needs: every trip keeps its vehicle busy for its round trip and rest."""
-    rest = round(problem.operation.convoy_rules.rest_hours * 60)
+    rest = problem.operation.convoy_rules.rest_minutes
     bounds = []
-    for fleet, needed, label in ((problem.buses, trips.buses, "buses"),
+    # Trips each kind cannot do without (ambulances' seats may stand in for some buses).
+    for fleet, needed, label in ((problem.buses, trips.fewest_buses, "buses"),
                                  (problem.ambulances, trips.ambulances, "ambulances")):
         count = len(fleet.vehicles)
-        work = sum(needed[lane.destination] * (2 * lane.travel_minutes + rest)
+        work = sum(needed.get(lane.destination, 0) * (2 * lane.travel_minutes + rest)
                    for lane in problem.lanes)
         if not work:
             continue
@@ -432,10 +500,10 @@ def turnarounds(problem: Problem) -> dict[str, _Turnaround]:
         first = opens + Fraction(max(1, rules.min_ambulances_per_convoy) * 60, an_hour)
     earliest = max(Fraction(minutes(rules.departure_earliest)), first)
     last = Fraction(min(minutes(rules.departure_latest), problem.closes))
-    rest = Fraction(rules.rest_hours) * 60
+    rest = Fraction(rules.rest_minutes)
     result = {}
     for lane in problem.lanes:
-        travel = Fraction(problem.operation.destination(lane.destination).travel_hours) * 60
+        travel = Fraction(problem.operation.destination(lane.destination).travel_minutes)
         cycle = 2 * travel + rest
         gap = max(0, ceil((earliest + cycle - last) / MINUTES_A_DAY))
         offset = int((earliest + travel) // MINUTES_A_DAY)
@@ -587,7 +655,7 @@ def _circulation_bound(problem: Problem, start: int = 0, allowance: int = 0) -> 
                  + [(span, -float(rules.max_convoys_per_day))], -inf,
                  -float(rules.max_convoys_per_day * soonest)))
     latest = min(minutes(rules.departure_latest), problem.closes)
-    vehicles_a_day = int(problem.vehicles_per_minute * max(0, latest - problem.opens))
+    vehicles_a_day = _through(problem, latest - problem.opens, "vehicles")
     rows.append(([(trips[lane.destination][i], 1.0) for lane in lanes for i in range(3)]
                  + [(span, -float(vehicles_a_day))], -inf, -float(vehicles_a_day * soonest)))
     value = _solve_integer(columns, rows, CIRCULATION_NODES)

@@ -136,7 +136,7 @@ class _State:
         self.stretchers = problem.ambulances.stretchers
         self.ambulance_seats = problem.ambulances.seats
         self.fewest_ambulances = rules.min_ambulances_per_convoy
-        self.rest = round(rules.rest_hours * 60)
+        self.rest = rules.rest_minutes
         self.trip_cost = trip_cost(problem)
         self.weights = problem.operation.priorities
         self.journal: list[Callable[[], None]] = []

@@ -688,7 +688,7 @@ def _close(problem: Problem, lane: Lane, day: int, today: _Day, chosen: list[Gro
            fleets: dict[VehicleKind, _Fleet], free: dict[VehicleKind, list[Vehicle]],
            taken: set[int]) -> Convoy:
     """Name the vehicles, book them until they are back and rested, and make the convoy."""
-    rest = round(problem.operation.convoy_rules.rest_hours * 60)
+    rest = problem.operation.convoy_rules.rest_minutes
     leaves = day * MINUTES_A_DAY + departure
     back = leaves + 2 * lane.travel_minutes + rest
     trips: list[VehicleTrip] = []

@@ -184,7 +184,7 @@ def _lane(operation: Operation, destination_id: str, earliest: int, latest: int,
     what holds the plan back.)
     """
     destination = operation.destination(destination_id)
-    travel = round(destination.travel_hours * 60)
+    travel = destination.travel_minutes
     checkpoint = operation.checkpoint
     opens = minutes(checkpoint.opens)
     reception = destination.reception_capacity_per_day
@@ -211,7 +211,7 @@ def _lane(operation: Operation, destination_id: str, earliest: int, latest: int,
             best = (low, high, offset)
     assert best is not None  # the departure window is not empty, so some offset fits
     low, high, offset = best
-    rest = round(operation.convoy_rules.rest_hours * 60)
+    rest = operation.convoy_rules.rest_minutes
     # The latest departure here, then the earliest departure anywhere: the longest wait.
     cycle = 2 * travel + rest + high - return_earliest
     round_trip_days = max(1, -(-cycle // MINUTES_A_DAY))

@@ -176,7 +176,7 @@ class _State:
     def busy(self, vehicle_id: str, start: datetime, destination: str,
              ignore: _Trip | None = None) -> bool:
         """Whether the vehicle is on a trip (or resting) between ``start`` and its return."""
-        rest = timedelta(hours=self.operation.convoy_rules.rest_hours)
+        rest = timedelta(minutes=self.operation.convoy_rules.rest_minutes)
         end = start + timedelta(minutes=2 * self.travel_minutes[destination]) + rest
         for convoy in self.convoys:
             for trip in convoy.trips:
@@ -229,7 +229,7 @@ def replan(scenario: Scenario, previous: Plan, disruption: Disruption, seed: int
     progress("repair", 0, 1)
     operation = scenario.operation
     vehicles = {vehicle.vehicle_id: vehicle for vehicle in operation.vehicles()}
-    travel = {site.site_id: round(site.travel_hours * 60) for site in operation.destinations}
+    travel = {site.site_id: site.travel_minutes for site in operation.destinations}
     pins = _merged_pins(previous.pins, disruption.pins)
     problem = build_problem(scenario, pins)
     group_of: dict[str, Group] = {}
@@ -946,7 +946,7 @@ def _tail_scenario(state: _State, start: date, households: set[str]) -> Scenario
 
 def _tail_fleet(state: _State, window: DateRange) -> tuple[FleetEntry, ...]:
     """One entry a vehicle (named ``{id}-001``), available where it is free and in service."""
-    rest = timedelta(hours=state.operation.convoy_rules.rest_hours)
+    rest = timedelta(minutes=state.operation.convoy_rules.rest_minutes)
     earliest = state.operation.convoy_rules.departure_earliest
     back: dict[str, datetime] = {}
     for convoy in state.convoys:
@@ -1087,7 +1087,7 @@ def _assemble(state: _State, previous: Plan, problem: Problem, pins: tuple[Pin, 
                                f"leaves on {found[0].day}")
     start = scenario.operation.agreement.window.start
     destinations = {site.site_id: site for site in scenario.operation.destinations}
-    last = max((convoy.departure + timedelta(hours=destinations[convoy.destination].travel_hours)
+    last = max((convoy.departure + destinations[convoy.destination].travel
                 for convoy in convoys if convoy.destination in destinations), default=None)
     days = (last.date() - start).days + 1 if last is not None else 0
     best = max((bound.value for bound in previous.bounds if bound.kind.value == "days"),

@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -773,7 +773,7 @@ def _assemble(situation: Situation, truth: _Truth, day: date, days: Sequence[dat
             arrived=shown(_convoy_key(cid, "arrived")),
             departure=convoy.departure,
             departed_at=progress.departed_at if progress else None,
-            expected_arrival=convoy.departure + timedelta(hours=site.travel_hours),
+            expected_arrival=convoy.departure + site.travel,
             arrived_at=progress.arrived_at if progress else None,
             status=_status(progress, counted(cid))))
     medical = MedicalSummary(
