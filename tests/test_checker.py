@@ -25,6 +25,7 @@ from corridor.domain import (
     FleetEntry,
     Household,
     Intent,
+    InvalidValue,
     LinkKind,
     ManifestLine,
     Person,
@@ -665,3 +666,68 @@ def test_checker_imports_only_the_standard_library_and_the_domain() -> None:
     """The checker shares no code with the planner: standard library and corridor.domain only."""
     allowed = ("corridor.domain", "corridor.checker", "corridor.memory")
     assert foreign_imports(CHECKER_SOURCES, allowed) == []
+
+
+def test_relatives_put_on_stretchers_do_not_excuse_a_lone_stretcher_case() -> None:
+    """P2 needs a stretcher; P1 and P3 can sit. With P1 and P3 on stretchers in two more
+    ambulances, P2 rides alone and the household is on three vehicles: every rule it breaks
+    is reported (once, only a missing companion was, and this plan passed)."""
+    scenario = fleet_of(evacuation(), "AMB", count=3)
+    bus = trip("BUS-001", line("H2", "P4", "P5", "P6", luggage=4), line("H3", "P7"))
+    truck = trip("TRK-001", line("H2", luggage=2), line("H1", luggage=4))
+    ambulances = (trip("AMB-001", line("H1", "P2", stretcher=("P2",))),
+                  trip("AMB-002", line("H1", "P1", stretcher=("P1",))),
+                  trip("AMB-003", line("H1", "P3", stretcher=("P3",))))
+    found = check_plan(scenario, evacuation_plan(convoy(*ambulances, bus, truck)))
+    assert {(v.rule, v.subject) for v in found} == {
+        ("household_split", "household H1"), ("companion", "person P2"),
+        ("stretchers", "person P1"), ("stretchers", "person P3")}
+    assert "does not need one" in next(v.message for v in found if v.subject == "person P1")
+
+
+def test_convoys_in_the_same_minute_count_each_other_at_the_checkpoint() -> None:
+    """One lane, 6 s a person and a vehicle: A (4 people, 2 vehicles) at 06:00:30 and B (3, 2)
+    at 06:00:45 leave in one minute, so A counts B too and cannot leave before 06:00:42 (the
+    seconds once split the minute and the plan passed)."""
+    scenario = rules_of(evacuation(), max_convoys_per_day=2)
+    scenario = operation_of(scenario, checkpoint=replace(
+        scenario.operation.checkpoint, lanes=1, people_per_hour_per_lane=600,
+        vehicles_per_hour_per_lane=600))
+    six = datetime(2017, 3, 18, 6, 0)
+
+    def plan_at(a_at: datetime, b_at: datetime) -> Plan:
+        first = convoy(trip("AMB-001", line("H1", "P1", "P2", stretcher=("P2",))),
+                       trip("BUS-001", line("H1", "P3", luggage=4), line("H3", "P7")),
+                       convoy_id="A", departure=a_at)
+        second = convoy(trip("AMB-002"), trip("BUS-002", line("H2", "P4", "P5", "P6", luggage=6)),
+                        convoy_id="B", departure=b_at)
+        return replace(evacuation_plan(first, second, days=1), pins=())
+
+    same_minute = check_plan(scenario, plan_at(six + timedelta(seconds=30),
+                                               six + timedelta(seconds=45)))
+    assert [(v.rule, v.subject) for v in same_minute] == [("checkpoint", "convoy A")]
+    apart = check_plan(scenario, plan_at(six + timedelta(minutes=1), six + timedelta(minutes=2)))
+    assert [v for v in apart if v.rule == "checkpoint"] == []
+
+
+def test_a_person_listed_twice_on_a_line_is_refused() -> None:
+    """A stretcher case listed twice on a line once made the seats look one emptier."""
+    with pytest.raises(InvalidValue, match="lists P2 twice in on_stretcher"):
+        ManifestLine("H1", ("P1", "P2", "P3"), ("P2", "P2"))
+    with pytest.raises(InvalidValue, match="lists P1 twice in persons"):
+        ManifestLine("H1", ("P1", "P1"))
+
+
+def test_a_household_that_leaves_cannot_be_left_behind_as_undecided() -> None:
+    """H3 (P7 leaves) listed as unplanned because undecided, and in no convoy: the plan once
+    passed, leaving P7 behind under a false name."""
+    scenario, base = evacuation(), evacuation_plan(convoy(
+        ambulance_with_stretcher_case(), trip("BUS-001", line("H1", "P3"),
+                                              line("H2", "P4", "P5", "P6", luggage=6)),
+        trip("TRK-001", line("H1", luggage=4))))
+    plan = replace(base, unplanned=(*base.unplanned, Unplanned(
+        "H3", 1, UnplannedReason.UNDECIDED, "undecided")))
+    found = [(v.rule, v.subject) for v in check_plan(scenario, plan)]
+    assert ("coverage", "household H3") in found
+    message = next(v.message for v in check_plan(scenario, plan) if v.subject == "household H3")
+    assert "because undecided, but 1 person of it leaves" in message

@@ -293,8 +293,9 @@ IDS = st.text(min_size=1, max_size=8)
 @st.composite
 def manifest_lines(draw: st.DrawFn) -> ManifestLine:
     """A valid manifest line: persons, some of them on stretchers, or luggage alone."""
-    persons = tuple(draw(st.lists(IDS, max_size=4)))
-    on_stretcher = tuple(draw(st.lists(st.sampled_from(persons), max_size=2))) if persons else ()
+    persons = tuple(draw(st.lists(IDS, max_size=4, unique=True)))
+    on_stretcher = tuple(draw(st.lists(st.sampled_from(persons), max_size=2, unique=True))) \
+        if persons else ()
     luggage = draw(st.integers(0 if persons else 1, 500))
     return ManifestLine(draw(IDS), persons, on_stretcher, luggage)
 

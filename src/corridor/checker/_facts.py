@@ -88,6 +88,8 @@ class Facts:
     unknown_persons: dict[str, int] = field(default_factory=dict)
     misrouted_combatants: list[tuple[Person, int]] = field(default_factory=list)
     seated_stretcher_cases: list[tuple[Person, int]] = field(default_factory=list)
+    needless_stretchers: list[tuple[Person, int]] = field(default_factory=list)
+    """Persons on a stretcher who do not need one."""
     owed_luggage: dict[str, int] = field(default_factory=dict)
     # Luggage on lines that also carry members of the household, per household; and the lines
     # whose luggage travels without any of its household's members (the luggage rule sorts them).
@@ -231,6 +233,8 @@ def _walk_persons(facts: Facts) -> None:
             owed[household] = owed.get(household, 0) + person.luggage_pieces
         if person.needs_stretcher and person.person_id not in on_stretcher:
             facts.seated_stretcher_cases.append((person, line))
+        if not person.needs_stretcher and person.person_id in on_stretcher:
+            facts.needless_stretchers.append((person, line))
         if person.category is combatant and not accepts[trips[line_trip[line]].convoy]:
             facts.misrouted_combatants.append((person, line))
 
@@ -301,9 +305,12 @@ def _sum_households(facts: Facts) -> None:
             loose.append(line_index)
     for person, line_index in facts.wrong_household.values():
         add(person.household_id, line_trip[line_index], 1)
+    needless = {person.person_id for person, _ in facts.needless_stretchers}
     for line_index in facts.stretcher_lines:
         for person_id in facts.lines[line_index].on_stretcher:
             own = facts.household_of(person_id)
-            if own is not None:
+            # Only a person who needs a stretcher is a stretcher case (a relative put on one
+            # does not excuse the household's split or the case's companion: `stretchers`).
+            if own is not None and person_id not in needless:
                 facts.stretcher_cases.setdefault(own, set()).add(person_id)
                 facts.stretcher_trips.setdefault(own, set()).add(line_trip[line_index])

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from corridor.checker._facts import Facts
 from corridor.checker._violation import Violation
-from corridor.domain import Convoy, Destination, VehicleKind
+from corridor.domain import Convoy, Destination, Intent, UnplannedReason, VehicleKind
 
 Rule = Callable[[Facts], Iterator[Violation]]
 
@@ -114,6 +114,21 @@ def coverage(facts: Facts) -> Iterator[Violation]:
         elif count > 1:
             yield Violation("coverage", f"household {household}", f"household {household} is "
                             f"listed as unplanned {count} times")
+    # "Undecided" only for a household nobody of which leaves: a plan must not leave people
+    # behind under that name (one planned all the same is reported above).
+    undecided = {entry.household_id for entry in facts.plan.unplanned
+                 if entry.reason is UnplannedReason.UNDECIDED}
+    if undecided:
+        may_leave = set(facts.operation.agreement.terms.may_leave)
+        leaving = Counter(person.household_id for person in facts.scenario.persons
+                          if person.household_id in undecided and person.intent is Intent.LEAVE
+                          and person.category in may_leave
+                          and person.person_id not in facts.placement)
+        for household, count in sorted(leaving.items()):
+            yield Violation("coverage", f"household {household}", f"household {household} is "
+                            f"listed as unplanned because undecided, but "
+                            f"{_count(count, 'person')} of it {'leaves' if count == 1 else 'leave'}"
+                            " and may leave")
 
 
 def category(facts: Facts) -> Iterator[Violation]:
@@ -243,6 +258,10 @@ def stretchers(facts: Facts) -> Iterator[Violation]:
         yield Violation("stretchers", f"person {person.person_id}",
                         f"{person.person_id} needs a stretcher but is seated on "
                         f"{facts.where(line)}")
+    for person, line in facts.needless_stretchers:
+        yield Violation("stretchers", f"person {person.person_id}",
+                        f"{person.person_id} rides on a stretcher on {facts.where(line)} but "
+                        "does not need one")
 
 
 def hold(facts: Facts) -> Iterator[Violation]:
@@ -396,6 +415,10 @@ def _microseconds(moment: time) -> int:
         + moment.microsecond
 
 
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
 def checkpoint(facts: Facts) -> Iterator[Violation]:
     """Everyone on a day's convoys so far has passed the checkpoint when a convoy leaves."""
     site = facts.operation.checkpoint
@@ -408,16 +431,17 @@ def checkpoint(facts: Facts) -> Iterator[Violation]:
     for day, indexes in by_day.items():
         indexes.sort(key=lambda i: facts.convoys[i].convoy.departure)
         people = vehicles = 0
-        # Convoys that leave at the same moment are screened before that moment together, so
-        # each of them counts all of them (see the report on this reading of "earlier").
+        # Convoys that leave in the same minute are screened before it together, so each of
+        # them counts all of them (see the report on this reading of "earlier"; seconds do not
+        # split a minute: 06:00:30 and 06:00:45 are one minute).
         cumulative: dict[datetime, tuple[int, int]] = {}
         for index in indexes:
             people += facts.convoys[index].people
             vehicles += len(facts.convoys[index].convoy.trips)
-            cumulative[facts.convoys[index].convoy.departure] = (people, vehicles)
+            cumulative[_minute(facts.convoys[index].convoy.departure)] = (people, vehicles)
         for index in indexes:
             convoy = facts.convoys[index].convoy
-            people, vehicles = cumulative[convoy.departure]
+            people, vehicles = cumulative[_minute(convoy.departure)]
             after_opening = _microseconds(convoy.departure.time()) - opens
             # Integer arithmetic: the comparison is exact, with no rounding at the boundary.
             if (after_opening * people_rate < _MICROSECONDS_AN_HOUR * people

@@ -34,6 +34,12 @@ class ManifestLine:
         require(self.luggage_pieces >= 0, "luggage pieces cannot be negative", "luggage_pieces")
         require(set(self.on_stretcher) <= set(self.persons),
                 "a person on a stretcher must be one of the line's persons", "on_stretcher")
+        for name in ("persons", "on_stretcher"):
+            listed: tuple[str, ...] = getattr(self, name)
+            require(len(set(listed)) == len(listed),
+                    f"a manifest line of household {self.household_id} lists "
+                    f"{', '.join(sorted({p for p in listed if listed.count(p) > 1}))} twice in "
+                    f"{name}", name)
         require(bool(self.persons) or self.luggage_pieces > 0,
                 f"a manifest line of household {self.household_id} carries nothing", "persons")
 
