@@ -68,7 +68,7 @@ class ConvoyLine:
     departure: datetime
     destination: str
     vehicles: int
-    planned: int
+    planned: int | None  # None on a protected (monitor) board
     checked_in: int | None
     boarded: int | None
     departed: int | None
@@ -254,7 +254,7 @@ def dashboard(projection: Projection, now: datetime, *, medical: bool = True) ->
         as_of=now,
         protected=False,
         threshold=None,
-        planned_people=sum(line.planned for line in convoys),
+        planned_people=sum(line.planned or 0 for line in convoys),
         stages={stage.value: total.at(stage) for stage in STAGES},
         held=total.held, no_show=total.no_show, conflicts=total.conflicts,
         days=tuple(_days(projection, rows, now.date())),
@@ -335,13 +335,15 @@ def protected_dashboard(projection: Projection, now: datetime, policy: Disclosur
     stages: dict[str, int | None] = {stage.value: None for stage in STAGES}
     stages[Stage.DEPARTED.value] = total_departed
     stages[Stage.ARRIVED.value] = total_arrived
-    convoys = tuple(replace(line, checked_in=None, boarded=None, departed=None, arrived=None,
-                            trips=()) for line in exact.convoys)
+    # A convoy's people are a day's planned figure cut finer (and the day's may be withheld):
+    # monitors see none of them.
+    convoys = tuple(replace(line, planned=None, checked_in=None, boarded=None, departed=None,
+                            arrived=None, trips=()) for line in exact.convoys)
     total_planned = value(planned[-1]) if planned else 0
     shown = replace(exact, protected=True, threshold=policy.threshold, stages=stages,
                     planned_people=total_planned,
                     held=None, no_show=None, conflicts=None, days=days, convoys=convoys,
-                    next_hours=tuple(replace(line, checked_in=None, boarded=None,
+                    next_hours=tuple(replace(line, planned=None, checked_in=None, boarded=None,
                                              departed=None, arrived=None, trips=())
                                      for line in exact.next_hours),
                     medical=(), discrepancies=(), binding_constraint="", day_bound=None)
