@@ -266,6 +266,45 @@ def test_check_plan_rejects_a_tampered_plan(home: Path, staff: str,
     assert "departure_window" in result.stdout
 
 
+def test_only_plan_makers_check_a_plan_file_and_readers_see_no_withheld_field(
+        home: Path, staff: str, scenario_folder: Path) -> None:
+    """A checkpoint officer may check the stored plan but not a plan file of their own making
+    (checked against the whole registry, its violations would tell them who is a combatant,
+    as a review showed); and violations that tell of a field a role may not see are counted,
+    not shown."""
+    corridor("import", str(scenario_folder), home=home)
+    corridor("plan", "--output", "plan.json", home=home)
+    settings = Settings.from_environment({"CORRIDOR_HOME": str(home)})
+    keyring, _made = ensure_keyring(settings)
+    with open_database(settings, keyring) as db:
+        accounts = Accounts(db, Passwords(time_cost=1, memory_cost=8 * 1024, parallelism=1))
+        accounts.add("officer", PASSWORD, [Grant(Role.CHECKPOINT_OFFICER)], actor="test set-up")
+        (home / "test-token").write_text(accounts.sign_in("officer", PASSWORD))
+    refused = corridor("check-plan", "plan.json", home=home)
+    assert refused.returncode == ExitCode.ACCESS, refused.stdout + refused.stderr
+    assert "plan.create" in refused.stderr + refused.stdout
+    stored = corridor("check-plan", home=home)
+    assert stored.returncode == 0 and "keeps every rule" in stored.stdout
+
+
+def test_violations_that_tell_of_a_withheld_field_are_only_counted() -> None:
+    from corridor.checker import Violation
+    from corridor.cli.planning import readable_violations
+    from corridor.security.permissions import Field
+
+    found = [Violation("eligibility", "person P2", "P2 is a combatant but goes to idlib"),
+             Violation("eligibility", "person P9", "P9 is a combatant but goes to idlib"),
+             Violation("companion", "person P4", "P4 rides on a stretcher alone"),
+             Violation("seats", "trip BUS-001", "BUS-001 seats 45 and carries 46")]
+    shown = readable_violations(found, frozenset({Field.NAME}))
+    assert [(v.rule, v.subject) for v in shown] == [
+        ("seats", "trip BUS-001"), ("eligibility", "2 violations"), ("companion", "1 violation")]
+    assert not any("P2" in v.message or "P9" in v.message or "P4" in v.message for v in shown)
+    assert "category field" in shown[1].message and "medical field" in shown[2].message
+    everything = frozenset(Field)
+    assert readable_violations(found, everything) == found
+
+
 def test_plan_errors_are_plain(home: Path, staff: str,
                                scenario_folder: Path) -> None:
     """A bad pin is exit 3; planning before importing is exit 4; a broken plan.json is exit 3."""

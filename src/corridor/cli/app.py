@@ -26,6 +26,7 @@ from corridor.cli.planning import (
     plan_view,
     plan_with_progress,
     read_plan_file,
+    readable_violations,
     violations_view,
 )
 from corridor.cli.progress import progress_bar
@@ -49,7 +50,7 @@ from corridor.domain.errors import (
 )
 from corridor.interop.scenario_files import RegistryFormat, save_scenario
 from corridor.reports.summary import summarise
-from corridor.security.permissions import Action, allowed
+from corridor.security.permissions import Action, allowed, visible_fields
 from corridor.synthetic import generate as generate_scenario
 
 
@@ -295,7 +296,7 @@ def plan(
         except PinsUnmeetable as refused:
             err.print(pin_conflicts_view(refused.conflicts, "pin cannot be kept"))
             raise
-        checked(scenario, result.plan)
+        checked(scenario, result.plan, visible_fields(principal, chosen))
         plan_id = db.save_plan(result.plan)
     if output is not None:
         output.write_text(plan_to_json(result.plan), encoding="utf-8")
@@ -319,13 +320,17 @@ def check_plan_command(
     with open_database(settings) as db:
         stored = read_plan_file(plan_file) if plan_file else db.load_plan(operation)
         chosen = operation or stored.operation_id
-        principal = permitted(db, settings, Action.PLAN_READ, chosen)
+        # A plan file of one's own making, checked against the whole registry, would answer
+        # questions about fields one may not see: only roles that make plans check files.
+        principal = permitted(db, settings, Action.PLAN_CREATE if plan_file else
+                              Action.PLAN_READ, chosen)
         scenario = db.load_scenario(chosen, actor=principal.label,
                                     reason=reason or "checking a plan")
     violations = check_plan(scenario, stored)
     if violations:
-        out.print(violations_view(violations))
-        raise PlanRejected(violations)
+        shown = readable_violations(violations, visible_fields(principal, chosen))
+        out.print(violations_view(shown))
+        raise PlanRejected(shown)
     out.print(f"[green]The plan keeps every rule[/green]: {len(stored.convoys):,} convoys, "
               f"{stored.people:,} people, {stored.days} days.")
 

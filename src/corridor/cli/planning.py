@@ -24,12 +24,13 @@ from corridor.domain import (
 )
 from corridor.planner import PlanResult, TripGap, make_plan
 from corridor.planner.pins import PinConflict, PinsUnmeetable
+from corridor.security.permissions import Field
 
 STAGES = ("problem", "schedule", "manifests")
 SHOWN_VIOLATIONS = 50
 __all__ = ["PinsUnmeetable", "PlanRejected", "checked", "parse_pins", "pin_conflicts_view",
-           "plan_view", "plan_with_progress", "read_plan_file", "trip_gap_view",
-           "violations_view"]
+           "plan_view", "plan_with_progress", "read_plan_file", "readable_violations",
+           "trip_gap_view", "violations_view"]
 
 
 class PlanRejected(CorridorError):
@@ -92,12 +93,48 @@ def plan_with_progress(scenario: Scenario, seed: int, pins: tuple[Pin, ...],
     return result
 
 
-def checked(scenario: Scenario, plan: Plan) -> Plan:
-    """The plan, once the independent checker accepts it; PlanRejected otherwise."""
+def checked(scenario: Scenario, plan: Plan, visible: frozenset[Field] | None = None) -> Plan:
+    """The plan, once the independent checker accepts it; PlanRejected otherwise, its
+    violations as a reader who sees only the ``visible`` fields may read them (all, if None)."""
     violations = check_plan(scenario, plan)
     if violations:
-        raise PlanRejected(violations)
+        raise PlanRejected(violations if visible is None else
+                           readable_violations(violations, visible))
     return plan
+
+
+RULE_FIELDS: dict[str, frozenset[Field]] = {
+    "category": frozenset({Field.CATEGORY}),
+    "eligibility": frozenset({Field.CATEGORY}),
+    "coverage": frozenset({Field.INTENT, Field.CATEGORY}),
+    "stretchers": frozenset({Field.MEDICAL}),
+    "companion": frozenset({Field.MEDICAL}),
+    "luggage": frozenset({Field.LUGGAGE}),
+    "hold": frozenset({Field.LUGGAGE}),
+    "destination": frozenset({Field.DESTINATION}),
+}
+"""The personal fields a rule's violations tell of (a combatant's routing, a stretcher case)."""
+
+
+def readable_violations(violations: list[Violation],
+                        visible: frozenset[Field]) -> list[Violation]:
+    """The violations as a reader who sees only the ``visible`` fields may read them: a rule
+    whose violations tell of a field they may not see is one line, with how many and which
+    field the details need, and no person or household named (a checkpoint officer must not
+    learn from the checker who is a combatant)."""
+    readable: list[Violation] = []
+    hidden: dict[str, int] = {}
+    for violation in violations:
+        if RULE_FIELDS.get(violation.rule, frozenset()) <= visible:
+            readable.append(violation)
+        else:
+            hidden[violation.rule] = hidden.get(violation.rule, 0) + 1
+    for rule, count in hidden.items():
+        needed = ", ".join(sorted(field.value for field in RULE_FIELDS[rule] - visible))
+        readable.append(Violation(rule, f"{count:,} {'violation' if count == 1 else 'violations'}",
+                                  f"details withheld: they tell of the {needed} field, which "
+                                  "your role may not see; a coordinator can read them"))
+    return readable
 
 
 def violations_view(violations: list[Violation]) -> RenderableType:

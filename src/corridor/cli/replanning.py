@@ -21,7 +21,7 @@ from corridor.domain.disruption import Assignment, Disruption
 from corridor.interop.disruption_toml import disruption_from_toml
 from corridor.planner.replan import ReplanResult
 from corridor.planner.replan import replan as replan_plan
-from corridor.security.permissions import Action
+from corridor.security.permissions import Action, visible_fields
 from corridor.store.events import StoreEventLog
 from corridor.tracking.deviations import disruption_from_events
 
@@ -120,7 +120,7 @@ def replan(
             disruption = disruption_from_events(StoreEventLog(db).events(chosen),
                                                 _as_of(as_of, scenario))
         result = replan_with_progress(scenario, previous, disruption, seed, err)
-        checked(scenario, result.plan)
+        checked(scenario, result.plan, visible_fields(principal, chosen))
         plan_id = db.save_plan(result.plan)
     if output is not None:
         output.write_text(plan_to_json(result.plan), encoding="utf-8")
