@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pyxform.xls2xform import convert
 from sqlalchemy import func, select
 
-from corridor.domain import Household, Intent, Person, Scenario, StoreError
+from corridor.domain import Category, Household, Intent, Person, Scenario, StoreError
 from corridor.interop.kobo import (
     ExportFormat,
     IntakeRejected,
@@ -39,6 +39,7 @@ from corridor.interop.xlsform import (
     write_xlsform,
 )
 from corridor.security.audit import AuditRecord
+from corridor.security.permissions import FIELDS, Field, Role
 from corridor.store import Database
 from corridor.store.intake import import_intake
 from corridor.store.protection import audit_records
@@ -524,6 +525,37 @@ def test_comparing_with_registered_households_is_audited(
     assert (last.actor, last.action, last.reason) == ("registrar", "registry.read",
                                                       "weekly intake")
     assert "3 households compared" in last.subject
+
+
+def test_a_registrar_cannot_learn_a_hidden_field_by_resubmitting(
+        database: Database, paths: dict[str, str], tmp_path: Path) -> None:
+    """A registrar (who may not see category) resubmits registered households with the
+    category changed: the answer is the same as for the registry's own answers, so it does not
+    tell who is a combatant (a review guessed three households right that way). A coordinator,
+    who may see category, is told the answers differ."""
+    scenario = builders.scenario()
+    database.import_scenario(scenario, actor="test")
+    operation = scenario.operation.operation_id
+    flipped = tuple(replace(person, category=Category.COMBATANT if person.category is
+                            Category.CIVILIAN else Category.CIVILIAN)
+                    for person in scenario.persons)
+    registrar = FIELDS[Role.REGISTRAR]
+    assert Field.CATEGORY not in registrar
+    answers = {}
+    for name, members in (("same", scenario.persons), ("flipped", flipped)):
+        batch = read_export(exports.write_kobo_xlsx(
+            tmp_path / f"{name}.xlsx", exports.answers(scenario.households, members), paths))
+        outcome = import_intake(database, operation, batch, actor="registrar",
+                                fields=registrar)
+        answers[name] = ([s.reason for s in outcome.skipped], outcome.problems)
+    assert answers["same"] == answers["flipped"] == (
+        [SkipReason.ALREADY_REGISTERED] * 3, ())
+    batch = read_export(exports.write_kobo_xlsx(
+        tmp_path / "coordinator.xlsx", exports.answers(scenario.households, flipped), paths))
+    with pytest.raises(IntakeRejected) as refused:
+        import_intake(database, operation, batch, actor="coordinator",
+                      fields=FIELDS[Role.COORDINATOR])
+    assert {row.field for row in refused.value.rows} == {"household_id"}
 
 
 def test_the_report_lists_problems_then_what_was_left_out(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from corridor.interop.kobo import (
     write_report,
 )
 from corridor.interop.xlsform import registration_form, write_xlsform
-from corridor.security.permissions import Action, site_limit
+from corridor.security.permissions import Action, site_limit, visible_fields
 from corridor.store.intake import import_intake, load_operation
 
 intake_app = typer.Typer(help="Household registration on KoBoToolbox or ODK Collect: the form, "
@@ -127,7 +127,8 @@ def intake_import(
                 outcome = import_intake(db, chosen, batch, actor=principal.label,
                                         reason=reason or "intake import",
                                         sites=site_limit(principal, chosen),
-                                        skip_invalid=skip_invalid, progress=progress)
+                                        skip_invalid=skip_invalid, progress=progress,
+                                        fields=visible_fields(principal, chosen))
         except IntakeRejected as rejected:
             _refuse(rejected, report)
     if report is not None:

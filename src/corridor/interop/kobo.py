@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -846,13 +847,18 @@ def _operation_problems(submission: Submission, operation: Operation, points: fr
                                  f"use one of {', '.join(destinations)}, or leave it empty")
 
 
-def _registry_problems(submission: Submission, registered: Registered
+Record = tuple[Household, tuple[Person, ...]]
+"""A household and its persons, as registered or as submitted."""
+
+
+def _registry_problems(submission: Submission, registered: Registered,
+                       same: Callable[[Record, Record], bool]
                        ) -> tuple[list[RowProblem], bool]:
     """Problems against the registry, and whether the household is registered as it is."""
     household = submission.household
     stored = registered.households.get(household.household_id)
     if stored is not None:
-        if stored == (household, submission.persons):
+        if same(stored, (household, submission.persons)):
             return [], True
         return [submission.problem("household_id", f"household {household.household_id} is "
                                    "registered already with other answers",
@@ -871,10 +877,15 @@ def _registry_problems(submission: Submission, registered: Registered
 
 
 def decide(batch: IntakeBatch, operation: Operation, registered: Registered, *,
-           sites: frozenset[str] | None = None, skip_invalid: bool = False) -> IntakeDecision:
+           sites: frozenset[str] | None = None, skip_invalid: bool = False,
+           same: Callable[[Record, Record], bool] = operator.eq) -> IntakeDecision:
     """Check a batch against the operation and the registry: what is new, and every problem.
 
     ``sites``: the assembly points the importer may register households of (None: all).
+    ``same``: whether a submission is a registered household as it is; by default, equal in
+    every field. An importer who may not see every field gets a comparison of the fields they
+    may see (``store.intake``): else "registered already with other answers" would tell them,
+    guess by guess, a field they may not see, such as who is a combatant.
     With ``skip_invalid`` a submission with a problem is left out with its problems and the rest
     are new; a household linked to one left out is then left out too. Without it, the problems
     are reported and the caller stores nothing if there are any.
@@ -886,7 +897,7 @@ def decide(batch: IntakeBatch, operation: Operation, registered: Registered, *,
     points = frozenset(site.site_id for site in operation.assembly_points)
     for submission in batch.submissions:
         found = list(_operation_problems(submission, operation, points, sites))
-        against, registered_as_is = _registry_problems(submission, registered)
+        against, registered_as_is = _registry_problems(submission, registered, same)
         found += against
         if registered_as_is and not found:
             already.append(Skipped(submission.file, submission.sheet, submission.row,

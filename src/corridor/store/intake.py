@@ -10,10 +10,11 @@ household is registered already with the same answers is counted, not stored twi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
@@ -23,6 +24,7 @@ from corridor.interop.kobo import (
     IntakeBatch,
     IntakeDecision,
     IntakeRejected,
+    Record,
     Registered,
     RowProblem,
     Skipped,
@@ -30,6 +32,7 @@ from corridor.interop.kobo import (
 )
 from corridor.interop.operation_toml import operation_from_toml
 from corridor.memory import cyclic_gc_paused
+from corridor.security.permissions import Field, visible_household, visible_person
 from corridor.store import bulk
 from corridor.store.database import BATCH_SIZE, Database, Progress, no_progress
 from corridor.store.rows import (
@@ -227,20 +230,34 @@ def append(db: Database, operation_id: str, decision: IntakeDecision, registered
     custody.publish_head(record)
 
 
+def _same_in(fields: frozenset[Field]) -> Callable[[Record, Record], bool]:
+    """Whether two records agree in ``fields`` (and their ids and assembly point)."""
+    def seen(record: Record) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        household, persons = record
+        return (visible_household(household, fields),
+                sorted((visible_person(person, fields) for person in persons),
+                       key=lambda shown: str(shown["person_id"])))
+
+    return lambda stored, submitted: seen(stored) == seen(submitted)
+
+
 def import_intake(db: Database, operation_id: str, batch: IntakeBatch, *, actor: str,
                   reason: str = "intake import", sites: frozenset[str] | None = None,
-                  skip_invalid: bool = False, progress: Progress = no_progress
-                  ) -> IntakeOutcome:
+                  skip_invalid: bool = False, progress: Progress = no_progress,
+                  fields: frozenset[Field] | None = None) -> IntakeOutcome:
     """Check ``batch`` against the stored operation and registry and store what is new.
 
     Raises :class:`~corridor.interop.kobo.IntakeRejected` with every problem, storing nothing,
     when any submission has a problem, unless ``skip_invalid``: then the good submissions are
     stored and the problems of the others returned. ``sites`` limits the assembly points the
-    importer may register households of (None: all).
+    importer may register households of (None: all); ``fields`` the personal fields they may
+    see (None: all): a submission of a registered household is compared with it in those
+    fields only, so that the answer tells nothing of the others.
     """
     operation = load_operation(db, operation_id)
     registered = registered_facts(db, operation_id, batch, actor=actor, reason=reason)
-    decision = decide(batch, operation, registered, sites=sites, skip_invalid=skip_invalid)
+    decision = decide(batch, operation, registered, sites=sites, skip_invalid=skip_invalid,
+                      same=operator.eq if fields is None else _same_in(fields))
     skipped = (*batch.skipped, *decision.already)
     if decision.problems and not skip_invalid:
         raise IntakeRejected(decision.problems, skipped)
