@@ -105,6 +105,28 @@ def test_a_convoy_manifest_page_shows_names_to_a_coordinator(chromium: Browser,
     assert names & set(shown), "a coordinator sees the names on the manifest"
 
 
+def test_a_stretcher_is_marked_only_for_roles_that_may_see_medical_fields(
+        chromium: Browser, demo_site: DemoSite) -> None:
+    """The stretcher mark is medical detail: a checkpoint officer's manifest page lists the
+    stretcher case on the ambulance without it, a protection officer's marks it (a review
+    found it shown to every role)."""
+    with demo_site.database() as db:
+        plan = db.load_plan(demo_site.operation_id)
+    convoy, trip = next((c, t) for c in plan.convoys for t in c.trips
+                        if any(line.on_stretcher for line in t.lines))
+    case = next(p for line in trip.lines for p in line.on_stretcher)
+    path = f"/operations/{demo_site.operation_id}/convoys/{convoy.convoy_id}"
+    marks = {}
+    for user in ("officer", "protect"):
+        page = _page(chromium)
+        sign_in(page, demo_site.base, user, then=path)
+        row = page.locator("section.vehicle tr", has_text=case).first
+        expect(row).to_be_visible()
+        marks[user] = row.inner_text()
+    assert "stretcher" not in marks["officer"]
+    assert "stretcher" in marks["protect"]
+
+
 def test_the_registry_needs_a_reason_and_shows_what_the_role_may_see(
         chromium: Browser, demo_site: DemoSite) -> None:
     page = _page(chromium)

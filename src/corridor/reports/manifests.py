@@ -70,6 +70,7 @@ LABELS: Mapping[str, Mapping[Language, str]] = {
     "ambulance": {"en": "Ambulance {id}", "ar": "سيارة إسعاف {id}"},
     "luggage_truck": {"en": "Luggage truck {id}", "ar": "شاحنة أمتعة {id}"},
     "seats_used": {"en": "{used} of {seats} seats", "ar": "{used} من {seats} مقعدًا"},
+    "people_aboard": {"en": "{count} aboard", "ar": "{count} على متنها"},
     "stretchers_used": {"en": "{used} of {stretchers} stretchers",
                         "ar": "{used} من {stretchers} نقالات"},
     "luggage_used": {"en": "{used} of {capacity} pieces of luggage",
@@ -157,6 +158,9 @@ class ManifestInput:
     households: Mapping[str, Mapping[str, Any]]
     persons: Mapping[str, Mapping[str, Any]]
     tickets: Mapping[str, str]
+    medical: bool = True
+    """Whether the reader may see medical fields: else no stretcher is shown, and an
+    ambulance's people are counted without telling seats from stretchers."""
 
 
 def manifest_pdf(source: ManifestInput, *, language: Language, created_at: datetime,
@@ -267,6 +271,8 @@ class _Writer:
         if trip.kind is VehicleKind.LUGGAGE_TRUCK:
             return f"{name} · " + self.text("luggage_used", used=f"{trip.luggage_pieces:,}",
                                              capacity=f"{vehicle.luggage_capacity:,}")
+        if trip.kind is VehicleKind.AMBULANCE and not self.source.medical:
+            return f"{name} · " + self.text("people_aboard", count=trip.seated + trip.on_stretchers)
         parts = [self.text("seats_used", used=trip.seated, seats=vehicle.seats)]
         if trip.kind is VehicleKind.AMBULANCE:
             parts.append(self.text("stretchers_used", used=trip.on_stretchers,
@@ -287,7 +293,10 @@ class _Writer:
                                        name=self.assembly_points.get(point, point)))
         if luggage_pieces:
             lines.append(self.text("luggage", count=luggage_pieces))
-        stretchers = set(on_stretcher)
+        # A stretcher is medical detail: marked only where the reader may see it (the person's
+        # record then says needs_stretcher).
+        stretchers = {person_id for person_id in on_stretcher
+                      if source.persons.get(person_id, {}).get("needs_stretcher")}
         rows = [self._person_row(person_id, convoy.day.year, person_id in stretchers)
                 for person_id in person_ids]
         title = (f"{self.text('household', id=household_id)} · "

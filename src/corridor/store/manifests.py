@@ -12,6 +12,7 @@ from corridor.domain import Convoy
 from corridor.reports.manifests import ManifestInput, chosen_convoys, travelling_households
 from corridor.security.permissions import (
     Action,
+    Field,
     Principal,
     authorize,
     site_limit,
@@ -70,5 +71,5 @@ def gather_manifests(db: Database, principal: Principal, operation_id: str,
         plan, operation,
         {f.household.household_id: visible_household(f.household, fields) for f in found},
         {p.person_id: visible_person(p, fields) for f in found for p in f.members},
-        tickets)
+        tickets, medical=Field.MEDICAL in fields)
     return ManifestPrint(source, tuple(convoys), len(wanted), len(found), len(tickets))
