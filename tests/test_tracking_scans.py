@@ -552,3 +552,53 @@ def test_a_household_split_over_two_vehicles_boards_each_with_its_own_scan() -> 
     _ready(field, "H3")
     assert _board(field, "H3", "BUS-001").person_ids == ("P5",)
     assert _board(field, "H3", "BUS-002").person_ids == ("P6",)
+
+
+def test_an_upload_no_time_can_make_right_is_stored_refused_and_never_counted(
+        field: Field) -> None:
+    """Offline: a boarding on a convoy not in the plan, a disembarking from it, and persons
+    of H3 boarded under H1's name. Each is stored as the online check would name it and counts
+    for nobody (a review saw them counted: a phantom convoy boarded, C1 arrived, no
+    discrepancy)."""
+    context = phone(field.roster)
+    stored = upload(field.log, context, [
+        Recorded("off-1", EventKind.BOARDED, field.at(10), "H1", convoy_id="GHOST",
+                 vehicle_id="X"),
+        Recorded("off-2", EventKind.DISEMBARKED, field.at(20), "H3", convoy_id="GHOST"),
+        Recorded("off-3", EventKind.BOARDED, field.at(30), "H1", ("P5", "P6"),
+                 convoy_id="C1", vehicle_id="BUS-002"),
+    ])
+    assert [e.refusal for e in stored] == [RefusalReason.UNKNOWN_CONVOY,
+                                          RefusalReason.UNKNOWN_CONVOY,
+                                          RefusalReason.NOT_REGISTERED]
+    total = project(field.roster, field.all()).total()
+    assert (total.boarded, total.departed, total.arrived) == (0, 0, 0)
+
+
+def test_an_upload_naming_persons_of_another_site_is_forbidden() -> None:
+    """A convoy lead of ap-1 uploads boardings of H3's persons (at ap-2) under H1's name or
+    under none: forbidden, as naming H3 is (this once got round the site limit)."""
+    from corridor.security.permissions import Grant, Principal, Role
+    from corridor.tracking.uploads import check_sites
+    from tests.builders import AssemblyPoint, Coordinates
+
+    scenario = crossing()
+    operation = replace(scenario.operation, assembly_points=(
+        *scenario.operation.assembly_points,
+        AssemblyPoint("ap-2", "second ground", Coordinates(34.75, 36.67))))
+    scenario = replace(scenario, operation=operation, households=tuple(
+        replace(h, assembly_point="ap-2") if h.household_id == "H3" else h
+        for h in scenario.households))
+    roster = Roster(scenario, crossing_plan())
+    lead = Principal("lead-ap1", (Grant(Role.CONVOY_LEAD, roster.operation_id,
+                                        frozenset({"ap-1"})),))
+    board_at = OPENING
+
+    def item(household: str | None, persons: tuple[str, ...]) -> Recorded:
+        return Recorded("n1", EventKind.BOARDED, board_at, household, persons, convoy_id="C1",
+                        vehicle_id="BUS-002")
+
+    check_sites(lead, roster, [item("H1", ("P1",))])  # ap-1: allowed
+    for household, persons in (("H3", ()), ("H1", ("P5", "P6")), (None, ("P5",))):
+        with pytest.raises(Forbidden, match="only at ap-1, not at ap-2"):
+            check_sites(lead, roster, [item(household, persons)])

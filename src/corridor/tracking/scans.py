@@ -492,7 +492,9 @@ def upload(log: EventLog, context: ScanContext, batch: Sequence[Recorded],
     """Store a batch a phone recorded offline, or the lines of a paper tally, as they were.
 
     Each event keeps the device's time and verdict and is marked offline (and, for a tally,
-    ``paper_tally``); it is not decided again. The whole batch is checked first: a supervisor's
+    ``paper_tally``); it is not decided again, except that what no time makes right is refused
+    as the online checks would (:func:`_impossible`: a convoy or vehicle not in the plan,
+    persons not of the household named). The whole batch is checked first: a supervisor's
     decision in it is refused (:class:`InvalidValue`), and so is the batch when any of its
     events is not permitted (:class:`Forbidden`); nothing is then stored. A repeated nonce
     returns the first stored event. Returns one stored event for each item, in order. Every
@@ -508,14 +510,29 @@ def upload(log: EventLog, context: ScanContext, batch: Sequence[Recorded],
     for action in sorted(needed):
         _authorize(context, action)
     # A household scanned whole offline names no persons: it is about all its members.
-    events = [_Scan(context, item.kind, item.nonce, item.device_time, item.household_id,
-                    item.convoy_id, item.vehicle_id, item.payload, item.reason,
-                    source).event(item.person_ids or (
-                        context.roster.members(item.household_id)
-                        if item.household_id is not None and item.kind in SCAN_KINDS
-                        else ()), item.refusal, offline=True)
-              for item in batch]
+    events = []
+    for item in batch:
+        persons = item.person_ids or (
+            context.roster.members(item.household_id)
+            if item.household_id is not None and item.kind in SCAN_KINDS else ())
+        events.append(_Scan(context, item.kind, item.nonce, item.device_time,
+                            item.household_id, item.convoy_id, item.vehicle_id, item.payload,
+                            item.reason, source).event(
+                                persons, item.refusal or _impossible(context.roster, item,
+                                                                     persons), offline=True))
     return log.append_all(events)
+
+
+def _impossible(roster: Roster, item: Recorded, persons: Sequence[str]) -> RefusalReason | None:
+    """What no device time can make right in an uploaded event, as the online checks name it:
+    a convoy or vehicle not in the plan (unknown_convoy), a household not registered or persons
+    not its members (not_registered). Such an event is stored refused, so never counted."""
+    if item.convoy_id is not None and not _convoy_known(roster, item.convoy_id,
+                                                        item.vehicle_id):
+        return R.UNKNOWN_CONVOY
+    if not _registered(roster, item.household_id, persons):
+        return R.NOT_REGISTERED
+    return None
 
 
 def _decisions_about(log: EventLog, context: ScanContext, target: Event,

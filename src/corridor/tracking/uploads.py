@@ -73,9 +73,15 @@ def read_batch(text: str, source: str) -> list[Recorded]:
 
 
 def check_sites(principal: Principal, roster: Roster, batch: Sequence[Recorded]) -> None:
-    """Forbidden unless every household of a batch is at a site the uploader's grants cover."""
+    """Forbidden unless every household of a batch, named or of a person named, is at a site
+    the uploader's grants cover (naming persons of another site's household, with another
+    household or none, once got round the site limit)."""
     for item in batch:
-        household = None if item.household_id is None else roster.household(item.household_id)
-        if household is not None:
-            authorize_at(principal, Action(ACTIONS[item.kind]), roster.operation_id,
-                         household.assembly_point)
+        named = {item.household_id} if item.household_id is not None else set()
+        named |= {roster.persons[p].household_id for p in item.person_ids
+                  if p in roster.persons}
+        for household_id in sorted(named):
+            household = roster.household(household_id)
+            if household is not None:
+                authorize_at(principal, Action(ACTIONS[item.kind]), roster.operation_id,
+                             household.assembly_point)
