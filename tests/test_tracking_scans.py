@@ -602,3 +602,27 @@ def test_an_upload_naming_persons_of_another_site_is_forbidden() -> None:
     for household, persons in (("H3", ()), ("H1", ("P5", "P6")), (None, ("P5",))):
         with pytest.raises(Forbidden, match="only at ap-1, not at ap-2"):
             check_sites(lead, roster, [item(household, persons)])
+
+
+@pytest.mark.parametrize("vehicles", [(None,), ("BUS-001", "BUS-002")])
+def test_a_person_left_behind_is_found_whether_the_convoy_or_each_vehicle_departs(
+        field: Field, vehicles: tuple[str | None, ...]) -> None:
+    """P3, listed on BUS-001 with P1 and P2, does not board; the convoy leaves, reported whole
+    or vehicle by vehicle: either way P3 is a left-behind case and not boarded (reported by
+    vehicle, a review saw neither)."""
+    context = phone(field.roster)
+    for household, vehicle, persons in (("H1", "BUS-001", ["P1", "P2"]),
+                                        ("H3", "BUS-002", None)):
+        check_in(field.log, context, household, "C1", nonce=field.nonce(),
+                 device_time=field.at(1))
+        screen(field.log, context, household, CLEARED, nonce=field.nonce(),
+               device_time=field.at(2))
+        board(field.log, context, household, "C1", vehicle, nonce=field.nonce(),
+              device_time=field.at(3), person_ids=persons)
+    for vehicle in vehicles:
+        assert report(field.log, context, EventKind.CONVOY_DEPARTED, nonce=field.nonce(),
+                      device_time=field.at(10), convoy_id="C1", vehicle_id=vehicle).accepted
+    projection = project(field.roster, field.all())
+    assert [case.case_id for case in open_cases(projection)] == ["left_behind/P3/C1"]
+    assert ("not_boarded", "P3") in [(d.kind.value, d.person_id)
+                                     for d in projection.reconcile("C1")]

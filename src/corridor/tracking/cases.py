@@ -83,25 +83,29 @@ def _opened(projection: Projection) -> list[FollowUpCase]:
 
 
 def _left_behind(projection: Projection) -> list[FollowUpCase]:
-    departures: dict[str, Event] = {}
+    # The first departure of each convoy, whole (vehicle None) or of one vehicle: a person
+    # listed on a vehicle that left, alone or with the convoy, without them is left behind.
+    departures: dict[tuple[str, str | None], Event] = {}
     for event in projection.live:
-        if (event.kind is EventKind.CONVOY_DEPARTED and event.convoy_id is not None
-                and event.vehicle_id is None):
-            departures.setdefault(event.convoy_id, event)
+        if event.kind is EventKind.CONVOY_DEPARTED and event.convoy_id is not None:
+            departures.setdefault((event.convoy_id, event.vehicle_id), event)
     if not departures:
         return []
     roster = projection.roster
     left_on: dict[tuple[str, str], bool] = {}
     for status in projection.persons.values():
-        if status.boarding is not None and status.convoy_id in departures:
+        if status.boarding is not None and status.convoy_id is not None and \
+                projection.has_departed(status.convoy_id, status.vehicle_id):
             left_on[(status.household_id, status.convoy_id)] = True
     cases = []
     for status in projection.persons.values():
         planned = roster.planned(status.person_id)
-        if (planned is None or planned.convoy_id not in departures or status.boarding is not None
-                or status.stays or not left_on.get((status.household_id, planned.convoy_id))):
+        if (planned is None or status.boarding is not None or status.stays
+                or not projection.has_departed(planned.convoy_id, planned.vehicle_id)
+                or not left_on.get((status.household_id, planned.convoy_id))):
             continue
-        departure = departures[planned.convoy_id]
+        departure = departures.get((planned.convoy_id, None)) or \
+            departures[(planned.convoy_id, planned.vehicle_id)]
         cases.append(FollowUpCase(
             f"{CaseKind.LEFT_BEHIND.value}/{status.person_id}/{planned.convoy_id}",
             CaseKind.LEFT_BEHIND, status.household_id, status.person_id,

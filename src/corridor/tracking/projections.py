@@ -449,7 +449,9 @@ def _reconcile(projection: Projection, convoy_id: str) -> list[Discrepancy]:
             found.append(Discrepancy(
                 DiscrepancyKind.ARRIVED_NOT_BOARDED, f"{who} disembarked from this convoy but "
                 "never boarded it", who, status.vehicle_id))
-        if (departed_convoy and planned is not None and planned.convoy_id == convoy_id
+        # Listed on a vehicle that left (alone, or with the whole convoy) without them.
+        if (planned is not None and planned.convoy_id == convoy_id
+                and projection.has_departed(convoy_id, planned.vehicle_id)
                 and status.boarding is None and not status.stays):
             why = ("held at the checkpoint" if status.held else
                    "a no-show" if status.no_show else "no record of why")
