@@ -100,6 +100,22 @@ def _large_ambulance_holds() -> tuple[Scenario, Plan]:
     return _scenario(operation, ("H1", "H2"), persons), _witness(operation, convoy)
 
 
+def _luggage_in_an_ambulance_hold() -> tuple[Scenario, Plan]:
+    """A household of 44 with 90 pieces fills a bus and its hold; a traveller alone rides the
+    compulsory ambulance with their piece in its hold of 10: 2 trips, no truck. The bound once
+    left the ambulances' holds out and sent that piece to a truck: 3."""
+    operation = _idlib_only(fleet=(
+        FleetEntry("BUS", BUS, 1, seats=45, luggage_capacity=90),
+        FleetEntry("AMB", AMBULANCE, 1, seats=2, stretchers=1, luggage_capacity=10),
+        FleetEntry("TRK", VehicleKind.LUGGAGE_TRUCK, 1, seats=0, luggage_capacity=300)))
+    persons = [builders.person(f"H1P{i}", "H1", luggage_pieces=4 if i == 0 else 2)
+               for i in range(44)]
+    persons.append(builders.person("H2P0", "H2", luggage_pieces=1))
+    convoy = _convoy("c1", time(8), _trip("BUS-001", BUS, _line("H1", 44, 90)),
+                     _trip("AMB-001", AMBULANCE, _line("H2", 1, 1)))
+    return _scenario(operation, ("H1", "H2"), persons), _witness(operation, convoy)
+
+
 def _ambulances_for_buses() -> tuple[Scenario, Plan]:
     """One bus and 30 ambulances: 100 people alone leave on one day, 45 in the bus and 55 in
     28 ambulances. "Fleet of buses" once took the bus trips of the fewest ambulances (3) as
@@ -161,7 +177,8 @@ def _exact_checkpoint() -> tuple[Scenario, Plan]:
     return _scenario(operation, ids, persons), _witness(operation, convoy)
 
 
-@pytest.mark.parametrize("case", [_small_convoys, _large_ambulance_holds, _ambulances_for_buses,
+@pytest.mark.parametrize("case", [_small_convoys, _large_ambulance_holds,
+                                  _luggage_in_an_ambulance_hold, _ambulances_for_buses,
                                   _luggage_fills_the_buses, _split_household,
                                   _exact_checkpoint])
 def test_no_bound_beats_a_valid_plan(case: Callable[[], tuple[Scenario, Plan]]) -> None:

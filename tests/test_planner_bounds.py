@@ -75,39 +75,6 @@ def test_households_in_the_ambulances_seats_do_not_break_the_trip_bound() -> Non
             assert bound.value <= witness.trips == 2, bound
 
 
-def test_luggage_in_the_ambulances_holds_does_not_break_the_trip_bound() -> None:
-    """A household of 44 with 90 pieces fills a bus and its hold; a traveller alone rides the
-    compulsory ambulance with their piece in its hold: a valid plan of two trips, no truck. The
-    bound once sent that piece to a truck (it left the ambulances' holds out) and said 3."""
-    operation = builders.operation(
-        agreement=builders.agreement(phases=(), destinations=("idlib",)),
-        destinations=tuple(d for d in builders.destinations() if d.site_id == "idlib"),
-        fleet=(FleetEntry("BUS", VehicleKind.BUS, 1, seats=45, luggage_capacity=90),
-               FleetEntry("AMB", VehicleKind.AMBULANCE, 1, seats=2, stretchers=1,
-                          luggage_capacity=10),
-               FleetEntry("TRK", VehicleKind.LUGGAGE_TRUCK, 1, seats=0, luggage_capacity=300)))
-    assert operation.convoy_rules.min_ambulances_per_convoy == 1
-    households = (builders.household("H1", destination_preference="idlib"),
-                  builders.household("H2", destination_preference="idlib"))
-    persons = (*(builders.person(f"P{i}", "H1", luggage_pieces=4 if i == 0 else 2)
-                 for i in range(44)),
-               builders.person("Q1", "H2", luggage_pieces=1))
-    scenario = Scenario(operation, households, persons)
-    day = date(2017, 3, 18)
-    witness = Plan(operation.operation_id, operation.agreement.version, 0, (
-        Convoy("2017-03-18/1", day, datetime.combine(day, time(8)), "idlib", (
-            VehicleTrip("BUS-001", VehicleKind.BUS, (
-                ManifestLine("H1", tuple(f"P{i}" for i in range(44)), (), 90),)),
-            VehicleTrip("AMB-001", VehicleKind.AMBULANCE, (ManifestLine("H2", ("Q1",), (), 1),)),
-        )),), (), (), 1, False, "witness")
-    assert check_plan(scenario, witness) == [], "the witness itself must be valid"
-    plan = make_plan(scenario).plan
-    assert check_plan(scenario, plan) == []
-    for bound in plan.bounds:
-        if bound.kind is BoundKind.TRIPS:
-            assert bound.value <= witness.trips == 2, bound
-
-
 def test_the_arrival_day_bound_is_reached_by_a_plan_and_beats_the_sums() -> None:
     """490 people alone to Idlib, which receives 250 a day; buses of 45, convoys of two
     ambulances of two seats: 250 on one day need six buses, 240 on another six more, so 16 trips,
