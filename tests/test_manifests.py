@@ -34,7 +34,7 @@ from corridor.reports.manifests import (
     travelling_households,
 )
 from corridor.security.keys import Keyring, new_keyring
-from corridor.security.permissions import FIELDS, Role, visible_household, visible_person
+from corridor.security.permissions import FIELDS, Field, Role, visible_household, visible_person
 from corridor.security.tickets import RevocationList, issue_ticket, verify_ticket
 from corridor.synthetic import generate
 from corridor.synthetic._names import FAMILY_NAMES, FEMALE_GIVEN_NAMES, MALE_GIVEN_NAMES
@@ -85,7 +85,7 @@ def _source(scenario: Scenario, plan: Plan, role: Role | None, tickets: Mapping[
          if wanted is None or h.household_id in wanted},
         {p.person_id: visible_person(p, fields) for p in scenario.persons
          if wanted is None or p.household_id in wanted},
-        tickets)
+        tickets, medical=Field.MEDICAL in fields)
 
 
 def _text(data: bytes) -> str:

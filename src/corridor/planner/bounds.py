@@ -322,15 +322,6 @@ def _arrival_day_bound(problem: Problem, reception: int, people: int, stretcher_
     return max(0, ceil(dual - 1e-6))
 
 
-def _through(problem: Problem, minutes_open: int, what: str) -> int:
-    """People (or vehicles) the checkpoint clears in ``minutes_open``, in whole numbers and
-    exact integer arithmetic (0.35 a minute x 360 minutes is 126, not 125.99999999999999)."""
-    checkpoint = problem.operation.checkpoint
-    per_hour = checkpoint.people_per_hour_per_lane if what == "people" else \
-        checkpoint.vehicles_per_hour_per_lane
-    return checkpoint.lanes * per_hour * max(0, minutes_open) // 60
-
-
 def _earliest_offset(problem: Problem, travel_minutes: int) -> int:
     """The fewest days after its departure day that a convoy can arrive on."""
     earliest = minutes(problem.operation.convoy_rules.departure_earliest)
@@ -348,13 +339,13 @@ def day_bounds(problem: Problem, trips: TripBounds) -> tuple[Bound, ...]:
     if people == 0:
         return ()
     first_arrival = min(_earliest_offset(problem, lane.travel_minutes) for lane in problem.lanes)
-    people_a_day = _through(problem, hours, "people")
+    people_a_day = problem.cleared(hours)
     departure_days = _ceil_div(people, people_a_day) if people_a_day else 10**6
     bounds.append(Bound(
         BoundKind.DAYS, "checkpoint people", departure_days + first_arrival, "checkpoint",
         f"the checkpoint is the bottleneck: {people_a_day:,} people a day can pass before the "
         f"last departure, so {people:,} people need {departure_days:,} days"))
-    vehicles_a_day = _through(problem, hours, "vehicles")
+    vehicles_a_day = problem.cleared(hours, vehicles=True)
     vehicle_days = _ceil_div(trips.total, vehicles_a_day) if vehicles_a_day else 10**6
     bounds.append(Bound(
         BoundKind.DAYS, "checkpoint vehicles", vehicle_days + first_arrival, "checkpoint",
@@ -655,7 +646,7 @@ def _circulation_bound(problem: Problem, start: int = 0, allowance: int = 0) -> 
                  + [(span, -float(rules.max_convoys_per_day))], -inf,
                  -float(rules.max_convoys_per_day * soonest)))
     latest = min(minutes(rules.departure_latest), problem.closes)
-    vehicles_a_day = _through(problem, latest - problem.opens, "vehicles")
+    vehicles_a_day = problem.cleared(latest - problem.opens, vehicles=True)
     rows.append(([(trips[lane.destination][i], 1.0) for lane in lanes for i in range(3)]
                  + [(span, -float(vehicles_a_day))], -inf, -float(vehicles_a_day * soonest)))
     value = _solve_integer(columns, rows, CIRCULATION_NODES)

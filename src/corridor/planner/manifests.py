@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from math import ceil, floor
+from math import ceil
 
 from corridor.domain import (
     Convoy,
@@ -359,8 +359,7 @@ def realise(problem: Problem, schedule: Schedule | None,
                 # the day's last lane takes what the schedule gives it.)
                 needs = sum(min(most, max(0, round(target[other] - done[other])))
                             for other, most in room.items())
-                left = floor(problem.people_per_minute * (closing - problem.opens)) - \
-                    today.people
+                left = problem.cleared(closing - problem.opens) - today.people
                 allowance = max(0, min(max(allowance, left - sum(room.values())),
                                        max(left - needs, round(target[k] - done[k]))))
             allowance = min(max(allowance, pinned.get((day, k), 0)), reception)
@@ -534,9 +533,8 @@ def _make_convoy(problem: Problem, lane: Lane, day: int, today: _Day,
                  ) -> tuple[Convoy, int] | None:
     """The next convoy to ``lane`` on ``day`` within ``allowance`` people, or None."""
     rules = problem.operation.convoy_rules
-    checkpoint_people = int(problem.people_per_minute * (lane.latest - problem.opens)) - \
-        today.people
-    checkpoint_vehicles = int(problem.vehicles_per_minute * (lane.latest - problem.opens)) - \
+    checkpoint_people = problem.cleared(lane.latest - problem.opens) - today.people
+    checkpoint_vehicles = problem.cleared(lane.latest - problem.opens, vehicles=True) - \
         today.vehicles
     room = min(allowance, checkpoint_people)
     date = problem.day(day)

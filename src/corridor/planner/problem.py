@@ -160,6 +160,15 @@ class Problem:
                 return lane
         return self.lane(destination)
 
+    def cleared(self, minutes_open: int, vehicles: bool = False) -> int:
+        """People (or vehicles) the checkpoint clears in ``minutes_open``, whole, in exact
+        integer arithmetic (21 an hour for 360 minutes is 126, where the rate a minute in
+        floating point makes 125.99999999999999)."""
+        checkpoint = self.operation.checkpoint
+        per_hour = checkpoint.vehicles_per_hour_per_lane if vehicles else \
+            checkpoint.people_per_hour_per_lane
+        return checkpoint.lanes * per_hour * max(0, minutes_open) // 60
+
     @property
     def people(self) -> int:
         """People to plan."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from math import floor
 
 import highspy
 import numpy as np
@@ -230,9 +229,9 @@ def solve_schedule(problem: Problem, days: int, seed: int,
             minutes_open = deadline - problem.opens
             model.row([(x[d, entry, c], 1.0) for entry in before for c in Priority
                        if (d, entry, c) in x],
-                      upper=float(floor(problem.people_per_minute * minutes_open)))
+                      upper=float(problem.cleared(minutes_open)))
             model.row([(vehicles[d, entry][i], 1.0) for entry in before for i in range(3)],
-                      upper=float(floor(problem.vehicles_per_minute * minutes_open)))
+                      upper=float(problem.cleared(minutes_open, vehicles=True)))
     # The fleet: a vehicle is busy for its round trip and rest.
     for kind_index, fleet in enumerate((bus, ambulance, truck)):
         for day in range(days):

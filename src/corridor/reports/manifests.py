@@ -158,9 +158,10 @@ class ManifestInput:
     households: Mapping[str, Mapping[str, Any]]
     persons: Mapping[str, Mapping[str, Any]]
     tickets: Mapping[str, str]
-    medical: bool = True
-    """Whether the reader may see medical fields: else no stretcher is shown, and an
-    ambulance's people are counted without telling seats from stretchers."""
+    medical: bool = False
+    """Whether the reader may see medical fields: else (the default: nothing medical unless
+    said) no stretcher is shown, and an ambulance's people are counted without telling seats
+    from stretchers."""
 
 
 def manifest_pdf(source: ManifestInput, *, language: Language, created_at: datetime,
